@@ -1,0 +1,171 @@
+// Image -> network input tensor. sharp decodes and resizes (never by hand); this module only lays the pixels
+// out as a Float32 NCHW tensor in the channel order and normalisation a family expects, and records the
+// geometry needed to map boxes back to the original image.
+import { existsSync } from 'node:fs';
+import sharp from 'sharp';
+import { fileError } from '../errors.ts';
+
+/** How an image becomes an input of a given size. */
+export type ResizeSpec =
+  /** torchvision GeneralizedRCNNTransform: shorter side to minSize unless the longer exceeds maxSize;
+   *  then zero padding (after normalisation) at the bottom/right up to a multiple of `stride`. */
+  | { mode: 'keep-ratio-pad'; minSize: number; maxSize: number; stride: number }
+  /** YOLOX ValTransform: ratio = min(H/h, W/w), resize, place at the top-left of an HxW canvas of padValue. */
+  | { mode: 'letterbox'; height: number; width: number; padValue: number }
+  /** Plain resize to HxW, aspect ratio not kept (NanoDet with keep_ratio off). */
+  | { mode: 'stretch'; height: number; width: number };
+
+/** Channel order and per-channel normalisation (in tensor channel order): value = (pixel - mean) / std. */
+export interface PixelFormat {
+  order: 'rgb' | 'bgr';
+  mean: readonly [number, number, number];
+  std: readonly [number, number, number];
+}
+
+/** Maps input (network) coordinates back to image coordinates: image = (input - offset) / scale. */
+export interface BoxTransform {
+  scaleX: number;
+  scaleY: number;
+  offsetX: number;
+  offsetY: number;
+  imageWidth: number;
+  imageHeight: number;
+}
+
+export interface PreparedInput {
+  tensor: Float32Array;
+  /** [1, 3, H, W] */
+  dims: [number, number, number, number];
+  /** Size of the resized image content inside the (possibly padded) input. */
+  contentWidth: number;
+  contentHeight: number;
+  transform: BoxTransform;
+}
+
+interface Geometry {
+  contentWidth: number;
+  contentHeight: number;
+  inputWidth: number;
+  inputHeight: number;
+  scaleX: number;
+  scaleY: number;
+}
+
+/** The resized content size and the padded input size for an image of width x height. */
+export function resizeGeometry(width: number, height: number, spec: ResizeSpec): Geometry {
+  switch (spec.mode) {
+    case 'keep-ratio-pad': {
+      // torchvision transform.py _resize_image_and_masks: scale = min(min_size / short, max_size / long), then
+      // interpolate(scale_factor=scale, recompute_scale_factor=True), whose output size is floor(side * scale).
+      const scale = Math.min(spec.minSize / Math.min(width, height), spec.maxSize / Math.max(width, height));
+      const contentWidth = Math.max(1, Math.floor(width * scale));
+      const contentHeight = Math.max(1, Math.floor(height * scale));
+      return {
+        contentWidth,
+        contentHeight,
+        inputWidth: Math.ceil(contentWidth / spec.stride) * spec.stride,
+        inputHeight: Math.ceil(contentHeight / spec.stride) * spec.stride,
+        // torchvision maps boxes back with per-axis ratios resized/original (transform.py resize_boxes).
+        scaleX: contentWidth / width,
+        scaleY: contentHeight / height,
+      };
+    }
+    case 'letterbox': {
+      // YOLOX data_augment.py preproc: r = min(H/h, W/w); resized size int(w*r) x int(h*r); boxes / r.
+      const r = Math.min(spec.height / height, spec.width / width);
+      return {
+        contentWidth: Math.max(1, Math.floor(width * r)),
+        contentHeight: Math.max(1, Math.floor(height * r)),
+        inputWidth: spec.width,
+        inputHeight: spec.height,
+        scaleX: r,
+        scaleY: r,
+      };
+    }
+    case 'stretch':
+      return {
+        contentWidth: spec.width,
+        contentHeight: spec.height,
+        inputWidth: spec.width,
+        inputHeight: spec.height,
+        scaleX: spec.width / width,
+        scaleY: spec.height / height,
+      };
+  }
+}
+
+/**
+ * Decodes an image file and turns it into a network input. Missing or undecodable files raise an InputError
+ * naming the file.
+ */
+export async function prepareImage(path: string, spec: ResizeSpec, format: PixelFormat): Promise<PreparedInput> {
+  if (!existsSync(path)) throw fileError(path, 'image not found');
+  try {
+    const meta = await sharp(path).metadata();
+    if (!meta.width || !meta.height) throw new Error('no image size in the header');
+    const geo = resizeGeometry(meta.width, meta.height, spec);
+    // No EXIF auto-rotation: COCO boxes refer to the pixels as stored (as pycocotools/cv2 read them).
+    let pipeline = sharp(path)
+      .removeAlpha()
+      .toColourspace('srgb')
+      .resize(geo.contentWidth, geo.contentHeight, { fit: 'fill', kernel: 'linear' });
+    const padValue = spec.mode === 'letterbox' ? spec.padValue : undefined;
+    if (padValue !== undefined && (geo.inputWidth > geo.contentWidth || geo.inputHeight > geo.contentHeight)) {
+      // Letterbox padding is a pixel value (before normalisation): let sharp extend the canvas.
+      pipeline = pipeline.extend({
+        right: geo.inputWidth - geo.contentWidth,
+        bottom: geo.inputHeight - geo.contentHeight,
+        background: { r: padValue, g: padValue, b: padValue },
+      });
+    }
+    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
+    const tensor = toNchw(data, info.width, info.height, geo.inputWidth, geo.inputHeight, format);
+    return {
+      tensor,
+      dims: [1, 3, geo.inputHeight, geo.inputWidth],
+      contentWidth: geo.contentWidth,
+      contentHeight: geo.contentHeight,
+      transform: {
+        scaleX: geo.scaleX,
+        scaleY: geo.scaleY,
+        offsetX: 0,
+        offsetY: 0,
+        imageWidth: meta.width,
+        imageHeight: meta.height,
+      },
+    };
+  } catch (err) {
+    if (err instanceof Error && err.name === 'InputError') throw err;
+    const why = err instanceof Error ? err.message : String(err);
+    throw fileError(path, `cannot decode image (${why.split('\n')[0]})`);
+  }
+}
+
+/**
+ * Interleaved 8-bit RGB (width x height) -> normalised planar tensor of inputWidth x inputHeight; the area
+ * outside the pixels stays 0 (torchvision pads with zeros after normalisation).
+ */
+export function toNchw(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  inputWidth: number,
+  inputHeight: number,
+  format: PixelFormat,
+): Float32Array {
+  const plane = inputWidth * inputHeight;
+  const out = new Float32Array(3 * plane);
+  for (let c = 0; c < 3; c++) {
+    const source = format.order === 'rgb' ? c : 2 - c;
+    const scale = 1 / format.std[c];
+    const shift = format.mean[c];
+    const base = c * plane;
+    for (let y = 0; y < height; y++) {
+      let src = y * width * 3 + source;
+      let dst = base + y * inputWidth;
+      for (let x = 0; x < width; x++, src += 3, dst++) out[dst] = (rgb[src] - shift) * scale;
+    }
+  }
+  return out;
+}
