@@ -1,0 +1,64 @@
+// Loads and validates a ground-truth file in the official instances_*.json format.
+import { fileError } from '../errors.ts';
+import { bboxProblem, isRecord, readJsonFile, show } from './json-file.ts';
+import { sortedUnique } from './params.ts';
+import type { BBox, CocoCategory, CocoGroundTruth, CocoGtAnnotation } from './types.ts';
+
+export function loadGroundTruth(path: string): CocoGroundTruth {
+  return parseGroundTruth(readJsonFile(path), path);
+}
+
+function isFiniteNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+/**
+ * Validates a parsed ground-truth object. Like pycocotools, annotations whose image or category is not listed are
+ * kept out of the evaluation; duplicate annotation ids are refused (pycocotools indexes annotations by id, so a
+ * duplicate would silently replace another annotation).
+ */
+export function parseGroundTruth(json: unknown, label: string): CocoGroundTruth {
+  if (!isRecord(json)) throw fileError(label, 'ground truth must be a JSON object with images, annotations, categories');
+  const { images, annotations, categories } = json;
+  for (const [name, list] of [['images', images], ['annotations', annotations], ['categories', categories]] as const) {
+    if (!Array.isArray(list)) throw fileError(label, `ground truth has no "${name}" array`);
+  }
+  const imageIds = (images as unknown[]).map((img, i) => {
+    if (!isRecord(img) || !isFiniteNumber(img.id)) throw fileError(label, `images[${i}]: id must be a number, got ${show(isRecord(img) ? img.id : img)}`);
+    return img.id;
+  });
+  const cats = new Map<number, CocoCategory>();
+  (categories as unknown[]).forEach((cat, i) => {
+    if (!isRecord(cat) || !isFiniteNumber(cat.id)) throw fileError(label, `categories[${i}]: id must be a number, got ${show(isRecord(cat) ? cat.id : cat)}`);
+    cats.set(cat.id, { id: cat.id, name: typeof cat.name === 'string' ? cat.name : String(cat.id) });
+  });
+  const seenIds = new Set<number>();
+  const anns = (annotations as unknown[]).map((ann, i): CocoGtAnnotation => {
+    const where = `annotations[${i}]`;
+    if (!isRecord(ann)) throw fileError(label, `${where}: must be an object, got ${show(ann)}`);
+    for (const key of ['id', 'image_id', 'category_id', 'area'] as const) {
+      if (!isFiniteNumber(ann[key])) throw fileError(label, `${where}: ${key} must be a finite number, got ${show(ann[key])}`);
+    }
+    const problem = bboxProblem(ann.bbox);
+    if (problem) throw fileError(label, `${where}: ${problem}`);
+    const crowd = ann.iscrowd ?? 0;
+    if (crowd !== 0 && crowd !== 1 && typeof crowd !== 'boolean') throw fileError(label, `${where}: iscrowd must be 0 or 1, got ${show(crowd)}`);
+    const id = ann.id as number;
+    if (seenIds.has(id)) throw fileError(label, `${where}: duplicate annotation id ${id}`);
+    seenIds.add(id);
+    return {
+      id,
+      image_id: ann.image_id as number,
+      category_id: ann.category_id as number,
+      bbox: ann.bbox as BBox,
+      area: ann.area as number,
+      iscrowd: crowd === 1 || crowd === true,
+    };
+  });
+  return {
+    source: label,
+    imageIds: sortedUnique(imageIds),
+    categories: [...cats.values()].sort((a, b) => a.id - b.id),
+    annotations: anns,
+  };
+}

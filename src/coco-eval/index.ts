@@ -1,0 +1,18 @@
+// COCO bbox evaluation: a port of pycocotools' COCOeval (iouType 'bbox') on typed arrays.
+export { loadGroundTruth, parseGroundTruth } from './ground-truth.ts';
+export { loadResults, parseResults } from './results.ts';
+export { evaluateBbox } from './evaluate.ts';
+export { defaultParams, linspace } from './params.ts';
+export { summaryLines, formatFixed } from './format.ts';
+export type {
+  BBox,
+  CocoCategory,
+  CocoDetection,
+  CocoEvalParams,
+  CocoEvalResult,
+  CocoEvalTimings,
+  CocoGroundTruth,
+  CocoGtAnnotation,
+  CocoStats,
+  PrecisionRecallCurve,
+} from './types.ts';

@@ -1,0 +1,104 @@
+// Shapes of the data the COCO bbox evaluation reads and returns. Field names of the inputs follow the COCO
+// json formats (snake_case) so that results files and pipeline output are the same objects.
+
+/** A box as COCO writes it: [x, y, width, height] in pixels, top-left origin. */
+export type BBox = [number, number, number, number];
+
+/** One detection, as in a COCO results file. */
+export interface CocoDetection {
+  image_id: number;
+  category_id: number;
+  bbox: BBox;
+  score: number;
+}
+
+/** One ground-truth annotation (only the fields the bbox protocol reads). */
+export interface CocoGtAnnotation {
+  id: number;
+  image_id: number;
+  category_id: number;
+  bbox: BBox;
+  /** The annotation's own `area` (its mask area): area ranges use it, not the box. */
+  area: number;
+  iscrowd: boolean;
+}
+
+export interface CocoCategory {
+  id: number;
+  name: string;
+}
+
+/** A ground-truth file, validated; the image and category lists are sorted and unique as pycocotools uses them. */
+export interface CocoGroundTruth {
+  /** The file it came from (or a label), for error messages. */
+  source: string;
+  imageIds: number[];
+  categories: CocoCategory[];
+  /** Annotations in file order (the order breaks ties in matching). */
+  annotations: CocoGtAnnotation[];
+}
+
+/** pycocotools' Params for iouType 'bbox'. */
+export interface CocoEvalParams {
+  /** Images evaluated (default: every image of the ground truth). */
+  imgIds?: number[];
+  /** Categories evaluated (default: every category of the ground truth). */
+  catIds?: number[];
+  iouThrs: number[];
+  recThrs: number[];
+  /** Detections kept per image (and category), ascending; the last one is the cut before matching. */
+  maxDets: number[];
+  /** [min, max] of the annotation area, inclusive on both ends. */
+  areaRng: [number, number][];
+  areaRngLbl: string[];
+  /** false: categories are pooled, as in proposal scoring. */
+  useCats: boolean;
+}
+
+/** The 12 numbers of COCOeval.summarize() for bbox; -1 where undefined (no ground truth in that setting). */
+export interface CocoStats {
+  AP: number;
+  AP50: number;
+  AP75: number;
+  APs: number;
+  APm: number;
+  APl: number;
+  AR1: number;
+  AR10: number;
+  AR100: number;
+  ARs: number;
+  ARm: number;
+  ARl: number;
+}
+
+/** Interpolated precision at each recall threshold, averaged over the categories that have ground truth. */
+export interface PrecisionRecallCurve {
+  iouThreshold: number;
+  recall: number[];
+  /** -1 at recall points where no category has ground truth. */
+  precision: number[];
+}
+
+/** Wall time of each phase, in milliseconds. */
+export interface CocoEvalTimings {
+  index: number;
+  evaluate: number;
+  accumulate: number;
+  summarize: number;
+}
+
+export interface CocoEvalResult {
+  stats: CocoStats;
+  /** AP@[.50:.95] of each category (area all, the largest maxDets); -1 where the category has no ground truth. */
+  perCategoryAP: Record<number, number>;
+  /** One curve per IoU threshold (area all, the largest maxDets). */
+  curves: PrecisionRecallCurve[];
+  /** pycocotools' eval['precision'], C order [T, R, K, A, M]; -1 where undefined. */
+  precision: Float64Array;
+  /** pycocotools' eval['recall'], C order [T, K, A, M]; -1 where undefined. */
+  recall: Float64Array;
+  counts: { T: number; R: number; K: number; A: number; M: number };
+  /** The parameters used, with imgIds and catIds filled in. */
+  params: Required<CocoEvalParams>;
+  timings: CocoEvalTimings;
+}
