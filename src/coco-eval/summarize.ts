@@ -26,10 +26,22 @@ export function pairwiseSum(a: Float64Array, from = 0, n = a.length): number {
   return pairwiseSum(a, from, n2) + pairwiseSum(a, from + n2, n - n2);
 }
 
+/**
+ * np.sum as numpy 1.x computes it: its reduction iterator hands the add loop buffers of 8192 elements
+ * (np.getbufsize()), each summed pairwise and added in turn. This reproduces the reference numbers of
+ * pycocotools to the last bit (numpy 2 sums the whole array pairwise; the two differ by about 1e-17).
+ */
+export function numpySum(a: Float64Array): number {
+  const BUFSIZE = 8192;
+  let sum = 0;
+  for (let from = 0; from < a.length; from += BUFSIZE) sum += pairwiseSum(a, from, Math.min(BUFSIZE, a.length - from));
+  return sum;
+}
+
 /** np.mean(s[s > -1]), or -1 when no entry is > -1 (pycocotools' "undefined"). */
 export function meanOfDefined(values: Float64Array): number {
   const kept = values.filter((v) => v > -1);
-  return kept.length === 0 ? -1 : pairwiseSum(kept) / kept.length;
+  return kept.length === 0 ? -1 : numpySum(kept) / kept.length;
 }
 
 interface Dims {
