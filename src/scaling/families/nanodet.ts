@@ -43,13 +43,15 @@ export const nanodet: DetectorFamily = {
 
   decode(outputs: Record<string, OutputTensor>, geometry: InputGeometry, options: DecodeOptions): BoxList {
     const candidates = new BoxListBuilder(1024);
+    // Scores are float32; torch compares them with the threshold as a float32 too.
+    const threshold = Math.fround(options.scoreThreshold);
     for (const stride of NANODET_STRIDES) {
       const [h, w] = levelSize(geometry, stride);
       const scores = outputs[`cls_pred_stride_${stride}`].data;
       const distances = outputs[`dis_pred_stride_${stride}`].data;
       for (let p = 0; p < h * w; p++) {
         let any = false;
-        for (let c = 0; c < NUM_CLASSES; c++) if (scores[p * NUM_CLASSES + c] > options.scoreThreshold) { any = true; break; }
+        for (let c = 0; c < NUM_CLASSES; c++) if (scores[p * NUM_CLASSES + c] > threshold) { any = true; break; }
         if (!any) continue;
         // Distances are measured from the cell centre ((col + 0.5) * stride): the corner halves the AP.
         const cx = ((p % w) + 0.5) * stride;
@@ -62,7 +64,7 @@ export const nanodet: DetectorFamily = {
         // multiclass_nms: every (box, class) pair over the threshold is a candidate.
         for (let c = 0; c < NUM_CLASSES; c++) {
           const s = scores[p * NUM_CLASSES + c];
-          if (s > options.scoreThreshold) candidates.push(x1, y1, x2, y2, s, c);
+          if (s > threshold) candidates.push(x1, y1, x2, y2, s, c);
         }
       }
     }

@@ -42,6 +42,7 @@ export const yolox: DetectorFamily = {
     const data = outputs[OUTPUT].data;
     const row = 5 + NUM_CLASSES;
     const candidates = new BoxListBuilder(512);
+    const threshold = Math.fround(options.scoreThreshold); // float32 scores, compared as torch does
     let p = 0;
     for (const stride of YOLOX_STRIDES) {
       const h = Math.floor(geometry.inputHeight / stride);
@@ -49,12 +50,12 @@ export const yolox: DetectorFamily = {
       for (let cell = 0; cell < h * w; cell++, p++) {
         const o = p * row;
         const objectness = data[o + 4];
-        if (objectness < options.scoreThreshold) continue; // score = obj * cls <= obj
+        if (objectness < threshold) continue; // score = obj * cls <= obj
         // utils/boxes.py postprocess: one label per box, the best class; score = obj * class score.
         let best = 0;
         for (let c = 1; c < NUM_CLASSES; c++) if (data[o + 5 + c] > data[o + 5 + best]) best = c;
         const score = objectness * data[o + 5 + best];
-        if (!(score >= options.scoreThreshold)) continue;
+        if (!(Math.fround(score) >= threshold)) continue;
         // models/yolo_head.py decode_outputs: centre (x + col) * stride, size exp(w) * stride.
         const cx = (data[o] + (cell % w)) * stride;
         const cy = (data[o + 1] + Math.floor(cell / w)) * stride;

@@ -1,0 +1,56 @@
+// Where the images and annotations of a COCO folder are (DESIGN: `--coco DIR` means DIR/val2017/ plus the one
+// DIR/instances_val2017*.json), and which images an annotations file lists.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileError } from '../errors.ts';
+
+export interface CocoDir {
+  imagesDir: string;
+  annotationsPath: string;
+}
+
+/** DIR/val2017 and the single DIR/instances_val2017*.json; either may be given explicitly instead. */
+export function resolveCocoDir(dir: string, overrides: Partial<CocoDir> = {}): CocoDir {
+  if (!overrides.imagesDir || !overrides.annotationsPath) {
+    if (!existsSync(dir)) throw fileError(dir, 'COCO folder not found');
+    if (!statSync(dir).isDirectory()) throw fileError(dir, 'not a folder (expected a COCO folder with val2017/ and instances_val2017*.json)');
+  }
+  let imagesDir = overrides.imagesDir;
+  if (!imagesDir) {
+    imagesDir = join(dir, 'val2017');
+    if (!existsSync(imagesDir)) throw fileError(dir, 'has no val2017/ image folder');
+  }
+  let annotationsPath = overrides.annotationsPath;
+  if (!annotationsPath) {
+    const found = readdirSync(dir).filter((f) => /^instances_val2017.*\.json$/.test(f)).sort();
+    if (found.length === 0) throw fileError(dir, 'has no instances_val2017*.json annotations file');
+    if (found.length > 1) throw fileError(dir, `has several annotations files (${found.join(', ')}): pick one with --annotations`);
+    annotationsPath = join(dir, found[0]);
+  }
+  return { imagesDir, annotationsPath };
+}
+
+export interface CocoImageEntry {
+  id: number;
+  fileName: string;
+}
+
+/** The images an annotations file lists, by ascending id (the order pycocotools evaluates them in). */
+export function listAnnotatedImages(annotationsPath: string): CocoImageEntry[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(annotationsPath, 'utf8'));
+  } catch (err) {
+    throw fileError(annotationsPath, `not a readable JSON file (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const images = (json as { images?: unknown }).images;
+  if (!Array.isArray(images)) throw fileError(annotationsPath, 'has no "images" list');
+  const out = images.map((entry, i): CocoImageEntry => {
+    const { id, file_name: fileName } = (entry ?? {}) as { id?: unknown; file_name?: unknown };
+    if (typeof id !== 'number' || typeof fileName !== 'string') {
+      throw fileError(annotationsPath, `images[${i}] lacks a numeric "id" or a "file_name"`);
+    }
+    return { id, fileName };
+  });
+  return out.sort((a, b) => a.id - b.id);
+}
