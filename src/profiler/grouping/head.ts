@@ -1,0 +1,132 @@
+// The detection head, found from structure: predictors are the last convolutions before the outputs; a
+// level's head is what only that level's predictors read (stopping at merges); it splits into subnets
+// where predictors sit on separate towers (cls = the one predicting most channels, box = the others).
+import type { Structure } from './structure.ts';
+import { dataReadersOf, isLinearLayer, isMerge, strideLog2 } from './structure.ts';
+
+export interface HeadGrouping {
+  /** Node index -> head group (head/P3/cls, head/P3/box, head/P3). */
+  groups: Map<number, string>;
+  /** Nodes after the predictors (reshape/concat/decode). */
+  post: Set<number>;
+  predictors: number[];
+}
+
+/** Conv nodes with no conv below them: the layers that write the predictions. */
+function findPredictors(s: Structure): number[] {
+  const n = s.index.nodes.length;
+  const convBelow = new Array<boolean>(n).fill(false);
+  for (let i = n - 1; i >= 0; i--) {
+    if (!s.isData[i]) continue;
+    convBelow[i] = dataReadersOf(s, i).some((j) => isLinearLayer(s.index.nodes[j].opType ?? '') || convBelow[j]);
+  }
+  return s.index.nodes.flatMap((node, i) => (s.isData[i] && isLinearLayer(node.opType ?? '') && !convBelow[i] ? [i] : []));
+}
+
+function descendants(s: Structure, from: number[]): Set<number> {
+  const seen = new Set<number>();
+  const stack = [...from];
+  while (stack.length > 0) {
+    const i = stack.pop()!;
+    for (const j of dataReadersOf(s, i)) {
+      if (!seen.has(j)) {
+        seen.add(j);
+        stack.push(j);
+      }
+    }
+  }
+  return seen;
+}
+
+export function findHead(s: Structure): HeadGrouping {
+  const predictors = findPredictors(s);
+  const post = descendants(s, predictors);
+  predictors.forEach((p) => post.delete(p));
+  const groups = new Map<number, string>();
+  if (!s.image || predictors.length === 0) return { groups, post, predictors };
+
+  const levelOf = new Map<number, number>();
+  for (const p of predictors) {
+    const k = strideLog2(s, s.dataOutputs[p][0]);
+    if (k !== undefined) levelOf.set(p, k);
+  }
+
+  // A node belongs to level L when every reader of its outputs does (reverse topological order).
+  const level = new Map<number, number>(levelOf);
+  const n = s.index.nodes.length;
+  for (let i = n - 1; i >= 0; i--) {
+    if (!s.isData[i] || level.has(i) || post.has(i) || isMerge(s, i)) continue;
+    if (s.dataOutputs[i].some((t) => s.index.graphOutputs.has(t))) continue;
+    const readers = dataReadersOf(s, i);
+    if (readers.length === 0) continue;
+    const l = level.get(readers[0]);
+    if (l !== undefined && readers.every((j) => level.get(j) === l)) level.set(i, l);
+  }
+
+  // Per level: which of its predictors each node feeds; predictors fed by one tower form one subnet.
+  const levels = [...new Set(levelOf.values())].sort((a, b) => a - b);
+  const stems = new Map<number, number[]>();
+  const subnetOf = new Map<number, string>();
+  for (const l of levels) {
+    const preds = predictors.filter((p) => levelOf.get(p) === l);
+    const members = [...level.entries()].filter(([, v]) => v === l).map(([i]) => i).sort((a, b) => b - a);
+    const reach = new Map<number, Set<number>>();
+    for (const i of members) {
+      const r = new Set<number>(preds.includes(i) ? [i] : []);
+      for (const j of dataReadersOf(s, i)) reach.get(j)?.forEach((p) => r.add(p));
+      reach.set(i, r);
+    }
+    const cluster = new Map(preds.map((p) => [p, p]));
+    const find = (p: number): number => (cluster.get(p) === p ? p : find(cluster.get(p)!));
+    for (const r of reach.values()) {
+      if (r.size === preds.length) continue;
+      const [first, ...rest] = [...r];
+      rest.forEach((p) => cluster.set(find(p), find(first)));
+    }
+    const clusters = [...new Set(preds.map(find))];
+    if (clusters.length < 2) {
+      members.forEach((i) => subnetOf.set(i, `head/P${l}`));
+      continue;
+    }
+    // The class subnet predicts the most channels (classes x anchors against 4 x anchors).
+    const channels = (p: number) => s.tensors.get(s.dataOutputs[p][0])?.shape[1] ?? 0;
+    const clsRoot = find(preds.reduce((best, p) => (channels(p) > channels(best) ? p : best), preds[0]));
+    const stem: number[] = [];
+    for (const i of members) {
+      const roots = new Set([...reach.get(i)!].map(find));
+      if (roots.size === 1) subnetOf.set(i, `head/P${l}/${[...roots][0] === clsRoot ? 'cls' : 'box'}`);
+      else stem.push(i);
+    }
+    stems.set(l, stem);
+  }
+  keepCommonStems(s, stems, level).forEach((i) => subnetOf.set(i, `head/P${level.get(i)}`));
+  for (const [i, g] of subnetOf) groups.set(i, g);
+  return { groups, post, predictors };
+}
+
+/**
+ * What all levels' towers read before they split is head only where every level has such a stem (YOLOX's
+ * 1x1 stem conv): in RetinaNet it is the FPN output conv, which P6 lacks. A stem is cut to the number of
+ * convs the shortest one has, so that a neck conv that only one level reads (YOLOX's last PAN conv at P5)
+ * stays in the neck.
+ */
+function keepCommonStems(s: Structure, stems: Map<number, number[]>, level: Map<number, number>): number[] {
+  if (stems.size === 0) return [];
+  const depth = new Map<number, number>();
+  const convDepth = (l: number): number => {
+    const members = new Set(stems.get(l)!);
+    let max = 0;
+    for (const i of [...members].sort((a, b) => b - a)) {
+      // Convs strictly below i inside the stem.
+      const below = Math.max(0, ...dataReadersOf(s, i).filter((j) => members.has(j)).map((j) =>
+        depth.get(j)! + (isLinearLayer(s.index.nodes[j].opType ?? '') ? 1 : 0)));
+      depth.set(i, below);
+      if (isLinearLayer(s.index.nodes[i].opType ?? '')) max = Math.max(max, below + 1);
+    }
+    return max;
+  };
+  const counts = [...stems.keys()].map(convDepth);
+  const common = Math.min(...counts);
+  if (common === 0) return [];
+  return [...stems.values()].flat().filter((i) => level.has(i) && depth.get(i)! < common);
+}
