@@ -1,4 +1,152 @@
+// `flopmap sweep`, `flopmap report`, `flopmap check`: the study commands. They parse, print and set exit
+// codes; the work lives in src/study.
+import { dirname, join, resolve } from 'node:path';
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { InputError } from '../errors.ts';
+import { checkResults, type CheckReport } from '../study/check.ts';
+import { curveSummary } from '../study/html.ts';
+import { writeHtml, writeReport } from '../study/report.ts';
+import { loadResults, type PointResult } from '../study/results.ts';
+import type { StudyEvent } from '../study/runner.ts';
+import { loadStudy } from '../study/schema.ts';
 
-// Placeholder until the study command lands; keeps the CLI wiring compiling.
-export function registerStudy(_program: Command): void {}
+function positiveInt(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new InputError(`${flag} ${text}: must be a positive integer`);
+  return n;
+}
+
+function pointLine(p: PointResult, cached: boolean): string {
+  if (p.error) return `${p.id}: FAILED: ${p.error}`;
+  const ap = p.stats ? `, AP ${(p.stats.AP * 100).toFixed(1)}` : '';
+  const run = p.images > 0 ? `, ${p.images} images in ${p.seconds.toFixed(1)} s` : '';
+  return `${p.id}: ${(p.flops / 1e9).toFixed(3)} GFLOPs${ap}${run}${cached ? ' (cached)' : ''}`;
+}
+
+/** Progress: a live bar on a TTY (points, images/s, ETA), plain lines otherwise. */
+function progressReporter(tty: boolean): { onEvent: (e: StudyEvent) => void; stop: () => void } {
+  let totalPoints = 0;
+  let perPoint = 0;
+  let pointsDone = 0;
+  let imagesBefore = 0; // images of finished points
+  let ranImages = 0; // images actually run (not cached), for the rate
+  let lastInPoint = 0;
+  const started = Date.now();
+  const bar = tty
+    ? new cliProgress.SingleBar(
+        {
+          format: 'points {points}/{totalPoints} |{bar}| {value}/{total} {unit} | {rate} img/s | ETA {eta_formatted} | {id}',
+          hideCursor: true,
+          etaBuffer: 50,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+  const rate = () => (ranImages / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1);
+  const payload = (id: string) => ({ points: pointsDone, totalPoints, id, rate: rate(), unit: perPoint > 0 ? 'images' : 'points' });
+  const onEvent = (e: StudyEvent): void => {
+    switch (e.kind) {
+      case 'plan':
+        totalPoints = e.points;
+        perPoint = e.imagesPerPoint;
+        if (bar) bar.start(perPoint > 0 ? totalPoints * perPoint : totalPoints, 0, payload(''));
+        else process.stderr.write(`sweep: ${e.points} points${perPoint > 0 ? `, ${perPoint} images each` : ', profile only'}\n`);
+        break;
+      case 'point-start':
+        lastInPoint = 0;
+        bar?.update(payload(e.id));
+        break;
+      case 'note':
+        if (!bar) process.stderr.write(`  ${e.id}: ${e.message}\n`);
+        break;
+      case 'images':
+        if (!e.cached) ranImages += e.done - lastInPoint;
+        lastInPoint = e.done;
+        bar?.update(imagesBefore + e.done, payload(e.id));
+        break;
+      case 'point-end':
+        pointsDone++;
+        imagesBefore += perPoint;
+        if (bar) bar.update(perPoint > 0 ? imagesBefore : pointsDone, payload(e.result.id));
+        else process.stderr.write(`[${pointsDone}/${totalPoints}] ${pointLine(e.result, e.cached)}\n`);
+        break;
+    }
+  };
+  return { onEvent, stop: () => bar?.stop() };
+}
+
+function printCheck(report: CheckReport, baseline: string, current: string): void {
+  for (const p of report.points) {
+    const ratio = (r: number | null) => (r === null ? '-' : (r * 100).toFixed(3));
+    const head = `${p.regressed ? 'REGRESSED' : 'ok'} ${p.id}: mAP/GFLOP ${ratio(p.baselineRatio)} -> ${ratio(p.currentRatio)}`;
+    process.stdout.write(`${head}${p.reasons.length ? ` (${p.reasons.join('; ')})` : ''}\n`);
+  }
+  for (const id of report.added) process.stdout.write(`new ${id} (not in the baseline)\n`);
+  const verdict = report.regressed.length
+    ? `check: ${report.regressed.length} point(s) regressed against ${baseline}: ${report.regressed.join(', ')}`
+    : `check: ${report.points.length} point(s) of ${current} within ${(report.tolerance * 100).toFixed(1)}% of ${baseline}`;
+  process.stdout.write(`${verdict}\n`);
+}
+
+export function registerStudy(program: Command): void {
+  program
+    .command('sweep')
+    .description('run a study (experiments/NAME.json): every model variant x input size, profiled, run and scored; writes reports/NAME/')
+    .argument('<study>', 'study file, e.g. experiments/default.json')
+    .option('--out <dir>', 'report folder (default: reports/<study name>)')
+    .option('--threads <n>', 'onnxruntime threads (overrides the study file)')
+    .option('--json', 'print results.json to stdout')
+    .action(async (file: string, opts: { out?: string; threads?: string; json?: boolean }) => {
+      const study = loadStudy(file);
+      const threads = opts.threads === undefined ? undefined : positiveInt('--threads', opts.threads);
+      const outDir = resolve(opts.out ?? join('reports', study.name));
+      const { realStages } = await import('../study/real-stages.ts');
+      const { runStudy } = await import('../study/runner.ts');
+      const progress = progressReporter(Boolean(process.stderr.isTTY));
+      const started = Date.now();
+      let results;
+      try {
+        results = await runStudy(study, { outDir, stages: realStages(), threads, onEvent: progress.onEvent });
+      } finally {
+        progress.stop();
+      }
+      const files = await writeReport(outDir, results);
+      if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      const failed = results.points.filter((p) => p.error).length;
+      process.stderr.write(
+        `sweep: ${results.points.length} points (${failed} failed) in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${files.html}\n`,
+      );
+      if (!opts.json) for (const line of curveSummary(results)) process.stdout.write(`${line}\n`);
+    });
+
+  program
+    .command('report')
+    .description('rebuild a study page (index.html) from its results.json alone')
+    .argument('<results>', 'reports/NAME/results.json')
+    .option('-o, --out <file>', 'page to write (default: index.html beside results.json)')
+    .action(async (file: string, opts: { out?: string }) => {
+      const results = loadResults(file);
+      const out = opts.out ?? join(dirname(file), 'index.html');
+      await writeHtml(out, results);
+      process.stdout.write(`report: ${results.points.length} points -> ${out}\n`);
+    });
+
+  program
+    .command('check')
+    .description('CI gate: exit 1 when a point of --current lost mAP per GFLOP (or mAP at the same FLOPs) against --baseline')
+    .requiredOption('--baseline <file>', 'committed results.json')
+    .requiredOption('--current <file>', 'freshly computed results.json')
+    .option('--tolerance <t>', 'allowed relative drop, e.g. 0.02 for 2%', '0.02')
+    .option('--json', 'print the comparison as JSON')
+    .action((opts: { baseline: string; current: string; tolerance: string; json?: boolean }) => {
+      const tolerance = Number(opts.tolerance);
+      if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance >= 1) {
+        throw new InputError(`--tolerance ${opts.tolerance}: must be a number in [0, 1)`);
+      }
+      const report = checkResults(loadResults(opts.baseline), loadResults(opts.current), tolerance);
+      if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else printCheck(report, opts.baseline, opts.current);
+      if (report.regressed.length > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,115 @@
+// The CI gate: compares a current results.json with a committed baseline, point by point (matched by id).
+// A point regresses when its mAP per GFLOP falls by more than the tolerance, or when its mAP falls below
+// the baseline's curve interpolated at the point's FLOPs (so a variant that got lighter but lost more
+// accuracy than the baseline trade-off allows is caught too). Profile-only points compare FLOPs.
+import type { PointResult, StudyResults } from './results.ts';
+
+export interface PointCheck {
+  id: string;
+  /** mAP (0..1) per GFLOP, baseline and current; null where not evaluated. */
+  baselineRatio: number | null;
+  currentRatio: number | null;
+  /** Baseline curve's mAP at the current point's FLOPs (null outside the curve's FLOPs range). */
+  baselineAtFlops: number | null;
+  currentAP: number | null;
+  baselineFlops: number;
+  currentFlops: number | null;
+  regressed: boolean;
+  reasons: string[];
+}
+
+export interface CheckReport {
+  tolerance: number;
+  points: PointCheck[];
+  /** Points only in the current file (new points are not failures). */
+  added: string[];
+  regressed: string[];
+}
+
+function hasMap(p: PointResult): p is PointResult & { stats: NonNullable<PointResult['stats']> } {
+  return p.stats !== null && !p.error && p.flops > 0;
+}
+
+function ratio(p: PointResult): number {
+  return p.stats!.AP / (p.flops / 1e9);
+}
+
+/** The baseline curve a point belongs to: its model's baseline plus the points of its strategy. */
+function curveOf(point: PointResult, baseline: readonly PointResult[]): PointResult[] {
+  return baseline
+    .filter((q) => q.model === point.model && hasMap(q))
+    .filter((q) => q.strategy === 'baseline' || q.strategy === point.strategy)
+    .sort((a, b) => a.flops - b.flops);
+}
+
+/** Linear interpolation of AP against FLOPs; null outside the curve (no extrapolation). */
+export function interpolateAP(curve: readonly PointResult[], flops: number): number | null {
+  if (curve.length === 0) return null;
+  const first = curve[0]!;
+  const last = curve[curve.length - 1]!;
+  const eps = 1e-9 * Math.max(1, last.flops);
+  if (flops < first.flops - eps || flops > last.flops + eps) return null;
+  for (let i = 0; i < curve.length; i++) {
+    const a = curve[i]!;
+    if (Math.abs(a.flops - flops) <= eps) return a.stats!.AP;
+    const b = curve[i + 1];
+    if (b && flops > a.flops && flops < b.flops) {
+      const t = (flops - a.flops) / (b.flops - a.flops);
+      return a.stats!.AP + t * (b.stats!.AP - a.stats!.AP);
+    }
+  }
+  return null;
+}
+
+function pct(a: number, b: number): string {
+  return `${(((b - a) / a) * 100).toFixed(1)}%`;
+}
+
+function checkPoint(b: PointResult, c: PointResult | undefined, baseline: StudyResults, tol: number): PointCheck {
+  const out: PointCheck = {
+    id: b.id,
+    baselineRatio: hasMap(b) ? ratio(b) : null,
+    currentRatio: c && hasMap(c) ? ratio(c) : null,
+    baselineAtFlops: null,
+    currentAP: c?.stats?.AP ?? null,
+    baselineFlops: b.flops,
+    currentFlops: c && !c.error ? c.flops : null,
+    regressed: false,
+    reasons: [],
+  };
+  if (!c) out.reasons.push('missing from the current results');
+  else if (c.error) out.reasons.push(`failed: ${c.error}`);
+  else if (hasMap(b) && !hasMap(c)) out.reasons.push('no mAP in the current results');
+  else if (hasMap(b) && hasMap(c)) {
+    const br = out.baselineRatio!;
+    const cr = out.currentRatio!;
+    if (cr < br * (1 - tol)) {
+      out.reasons.push(`mAP per GFLOP ${(br * 100).toFixed(3)} -> ${(cr * 100).toFixed(3)} (${pct(br, cr)})`);
+    }
+    const atFlops = interpolateAP(curveOf(c, baseline.points), c.flops);
+    out.baselineAtFlops = atFlops;
+    if (atFlops !== null && c.stats.AP < atFlops * (1 - tol)) {
+      out.reasons.push(
+        `mAP ${(c.stats.AP * 100).toFixed(1)} below the baseline curve's ${(atFlops * 100).toFixed(1)} at ${(c.flops / 1e9).toFixed(3)} GFLOPs`,
+      );
+    }
+  } else if (!b.error && c.flops > b.flops * (1 + tol)) {
+    // Profile-only points: the gate guards the FLOPs themselves.
+    out.reasons.push(`GFLOPs ${(b.flops / 1e9).toFixed(3)} -> ${(c.flops / 1e9).toFixed(3)} (${pct(b.flops, c.flops)})`);
+  }
+  out.regressed = out.reasons.length > 0;
+  return out;
+}
+
+/** `tolerance`: allowed relative drop (0.02 = 2%) of mAP per GFLOP and of mAP at the same FLOPs. */
+export function checkResults(baseline: StudyResults, current: StudyResults, tolerance = 0.02): CheckReport {
+  const byId = new Map(current.points.map((p) => [p.id, p]));
+  const points = baseline.points.filter((b) => !b.error).map((b) => checkPoint(b, byId.get(b.id), baseline, tolerance));
+  const known = new Set(baseline.points.map((p) => p.id));
+  return {
+    tolerance,
+    points,
+    added: current.points.filter((p) => !known.has(p.id)).map((p) => p.id),
+    regressed: points.filter((p) => p.regressed).map((p) => p.id),
+  };
+}

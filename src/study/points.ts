@@ -1,0 +1,90 @@
+// Points and units of work. A point is (model variant, input size); a unit is (point, image shard), the
+// piece a queue could hand to one machine. Ids are built from the study's own names, so they are stable
+// across runs and machines and `check` can match points between two results files.
+import type { Strategy } from './results.ts';
+import { sizeLabel, type InputSize, type LayerSpecificSpec, type Study, type StudyModel } from './schema.ts';
+
+export interface PointPlan {
+  id: string;
+  model: StudyModel;
+  strategy: Strategy;
+  size: InputSize;
+  /** The light head to build, null for the original network. */
+  variant: LayerSpecificSpec | null;
+  variantId: string | null;
+}
+
+export interface Shard {
+  index: number;
+  imageIds: number[];
+}
+
+export interface UnitPlan {
+  id: string;
+  point: PointPlan;
+  shard: Shard;
+}
+
+/** `conv1x1-P3`, `dwsep-P3+P4-cls`, `lowrank-P3-r32`, `bottleneck-P3-x0.25`, `conv1x1-P3-random`. */
+export function variantId(spec: LayerSpecificSpec): string {
+  const parts = [spec.block, spec.levels.join('+')];
+  if (spec.subnets) parts.push(spec.subnets.join('+'));
+  if (spec.rank !== undefined) parts.push(`r${spec.rank}`);
+  if (spec.ratio !== undefined) parts.push(`x${spec.ratio}`);
+  if (spec.fit === false) parts.push('random');
+  return parts.join('-');
+}
+
+function sameSize(a: InputSize, b: InputSize): boolean {
+  return a.height === b.height && a.width === b.width;
+}
+
+/**
+ * The points of one model: its baseline at the native size, each other input size, and each light head at
+ * the native size. `native` comes from the study file or the graph's static input; `resolve` turns a
+ * `--size` number into the family's input (RetinaNet: 800 -> 800x1216).
+ */
+export function planModelPoints(
+  study: Study,
+  model: StudyModel,
+  native: InputSize,
+  resolve: (size: InputSize) => InputSize = (s) => s,
+): PointPlan[] {
+  const points: PointPlan[] = [
+    { id: `${model.id}@${sizeLabel(native)}`, model, strategy: 'baseline', size: native, variant: null, variantId: null },
+  ];
+  const seen = new Set([sizeLabel(native)]);
+  for (const size of study.inputScaling.sizes.map(resolve)) {
+    if (sameSize(size, native) || seen.has(sizeLabel(size))) continue;
+    seen.add(sizeLabel(size));
+    points.push({ id: `${model.id}@${sizeLabel(size)}`, model, strategy: 'input-scaling', size, variant: null, variantId: null });
+  }
+  const variants = new Set<string>();
+  for (const spec of study.layerSpecific) {
+    const vid = variantId(spec);
+    if (variants.has(vid)) continue;
+    variants.add(vid);
+    points.push({
+      id: `${model.id}+${vid}@${sizeLabel(native)}`,
+      model,
+      strategy: 'layer-specific',
+      size: native,
+      variant: spec,
+      variantId: vid,
+    });
+  }
+  return points;
+}
+
+/** Splits the evaluation images (ascending ids) into shards of `shardSize`. */
+export function planShards(imageIds: readonly number[], shardSize: number): Shard[] {
+  const shards: Shard[] = [];
+  for (let i = 0; i < imageIds.length; i += shardSize) {
+    shards.push({ index: shards.length, imageIds: imageIds.slice(i, i + shardSize) });
+  }
+  return shards;
+}
+
+export function planUnits(point: PointPlan, shards: readonly Shard[]): UnitPlan[] {
+  return shards.map((shard) => ({ id: `${point.id}#${shard.index}`, point, shard }));
+}

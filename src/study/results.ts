@@ -1,0 +1,113 @@
+// results.json (DESIGN.md's contract): one row per point. Read back with validation, so that `report` and
+// `check` can work from the file alone and say which file and field is wrong.
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { fileError } from '../errors.ts';
+
+/** The 12 pycocotools summary numbers, in its order. */
+export const STAT_KEYS = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'] as const;
+export type StatKey = (typeof STAT_KEYS)[number];
+export type CocoStats = Record<StatKey, number>;
+
+export const STRATEGIES = ['baseline', 'input-scaling', 'layer-specific'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+/** MACs and FLOPs (1 MAC = 2 FLOPs) of one profiler group, e.g. `head/P3/cls`. */
+export interface GroupCost {
+  name: string;
+  macs: number;
+  flops: number;
+}
+
+export interface PointResult {
+  /** Stable id, e.g. `nanodet-m@320` or `nanodet-m+conv1x1-P3@320`. */
+  id: string;
+  model: string;
+  family: string;
+  strategy: Strategy;
+  /** Input height (the side for square inputs). */
+  size: number;
+  width: number;
+  /** Light-head variant id (`conv1x1-P3`), null for the original network. */
+  variant: string | null;
+  macs: number;
+  flops: number;
+  params: number;
+  /** null when the point was not evaluated (profile-only study) or failed. */
+  stats: CocoStats | null;
+  images: number;
+  /** Inference seconds summed over the point's units (0 when profile-only or fully cached). */
+  seconds: number;
+  groups: GroupCost[];
+  /** Present when the point failed; the other points still ran. */
+  error?: string;
+}
+
+export interface StudyResults {
+  study: string;
+  description?: string;
+  /** false for a profile-only study (e.g. the zero-weight RetinaNet graph): no mAP anywhere. */
+  evaluated: boolean;
+  /** Evaluation images per point. */
+  images: number;
+  points: PointResult[];
+}
+
+const statsSchema = z.object(Object.fromEntries(STAT_KEYS.map((k) => [k, z.number()])) as Record<StatKey, z.ZodNumber>);
+
+const pointSchema = z.object({
+  id: z.string().min(1),
+  model: z.string(),
+  family: z.string().default(''),
+  strategy: z.enum(STRATEGIES),
+  size: z.number(),
+  width: z.number().optional(),
+  variant: z.string().nullable().default(null),
+  macs: z.number(),
+  flops: z.number(),
+  params: z.number().default(0),
+  stats: statsSchema.nullable(),
+  images: z.number().default(0),
+  seconds: z.number().default(0),
+  groups: z.array(z.object({ name: z.string(), macs: z.number(), flops: z.number() })).default([]),
+  error: z.string().optional(),
+});
+
+const resultsSchema = z.object({
+  study: z.string(),
+  description: z.string().optional(),
+  evaluated: z.boolean().optional(),
+  images: z.number().optional(),
+  points: z.array(pointSchema),
+});
+
+/** Validates a results.json object; `file` names the source in errors. */
+export function parseResults(json: unknown, file: string): StudyResults {
+  const parsed = resultsSchema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `field ${i.path.length ? i.path.map(String).join('.') : '(top level)'}: ${i.message}`);
+    throw fileError(file, `not a flopmap results.json: ${first.join('; ')}`);
+  }
+  const r = parsed.data;
+  const points: PointResult[] = r.points.map((p) => ({ ...p, width: p.width ?? p.size }));
+  return {
+    study: r.study,
+    description: r.description,
+    evaluated: r.evaluated ?? points.some((p) => p.stats !== null),
+    images: r.images ?? Math.max(0, ...points.map((p) => p.images)),
+    points,
+  };
+}
+
+export function loadResults(file: string): StudyResults {
+  if (!existsSync(file)) throw fileError(file, 'no such results file');
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw fileError(file, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  return parseResults(json, file);
+}

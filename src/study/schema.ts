@@ -1,0 +1,179 @@
+// The study file (experiments/NAME.json): which models, which data, which sizes and which light heads to
+// compare. Validated with zod; every error names the file and the field, and the CLI exits 2 on it.
+//
+// Path rule: a path may start with `${data}`, which stands for the shared data folder (../shared/data or
+// $FLOPMAP_DATA); any other relative path is resolved against the folder holding the study file.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { dataDir } from '../data-dir.ts';
+import { fileError } from '../errors.ts';
+
+export const FAMILIES = ['retinanet', 'nanodet', 'yolox'] as const;
+export type Family = (typeof FAMILIES)[number];
+export const BLOCKS = ['conv1x1', 'dwsep', 'bottleneck', 'lowrank'] as const;
+export type Block = (typeof BLOCKS)[number];
+export const LEVELS = ['P3', 'P4', 'P5', 'P6', 'P7'] as const;
+export type Subnet = 'cls' | 'box';
+
+/**
+ * An input size: a number is the pipeline's `--size` (the side of a square input; RetinaNet's shorter side,
+ * the longer one following the family's rule, e.g. 800 -> 800x1216), or an explicit "HxW".
+ */
+const sizeField = z.union([
+  z.number().int().min(32).max(4096),
+  z.string().regex(/^\d{2,4}x\d{2,4}$/, 'expected a number or "HxW", e.g. "800x1216"'),
+]);
+
+const idField = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-" only');
+
+const modelSchema = z
+  .object({
+    id: idField,
+    path: z.string().min(1),
+    family: z.enum(FAMILIES),
+    /** Native input size; read from the graph when its input is static, required when it is dynamic. */
+    size: sizeField.optional(),
+  })
+  .strict();
+
+const dataSchema = z
+  .object({
+    coco: z.string().min(1).default('${data}/coco206'),
+    /** Evaluate on the first N images (by image id); all of them when absent. */
+    images: z.number().int().positive().optional(),
+    /** Images per unit of work (point x shard), the piece a queue would hand to one machine. */
+    shardSize: z.number().int().positive().default(50),
+    /** false: profile-only points (no inference, no mAP), e.g. for a graph without trained weights. */
+    evaluate: z.boolean().default(true),
+  })
+  .strict();
+
+const layerSpecificSchema = z
+  .object({
+    block: z.enum(BLOCKS),
+    levels: z.array(z.enum(LEVELS)).min(1),
+    subnets: z.array(z.enum(['cls', 'box'])).min(1).optional(),
+    rank: z.number().int().positive().optional(),
+    ratio: z.number().positive().max(1).optional(),
+    /** Calibration images the light head is fitted on; false: random init (only for FLOPs studies). */
+    fit: z.union([z.string().min(1), z.literal(false)]).default('${data}/coco/calib'),
+    calibImages: z.number().int().positive().optional(),
+  })
+  .strict();
+
+const studySchema = z
+  .object({
+    name: idField,
+    description: z.string().optional(),
+    models: z.array(modelSchema).min(1),
+    data: dataSchema.default({ coco: '${data}/coco206', shardSize: 50, evaluate: true }),
+    inputScaling: z.object({ sizes: z.array(sizeField).default([]) }).strict().default({ sizes: [] }),
+    layerSpecific: z.array(layerSpecificSchema).default([]),
+    threads: z.number().int().min(1).max(64).default(1),
+  })
+  .strict();
+
+export interface InputSize {
+  height: number;
+  width: number;
+  /** The `--size` number the input came from (absent for an explicit "HxW"). */
+  side?: number;
+}
+
+export interface StudyModel {
+  id: string;
+  path: string;
+  family: Family;
+  size?: InputSize;
+}
+
+export interface LayerSpecificSpec {
+  block: Block;
+  levels: string[];
+  subnets?: Subnet[];
+  rank?: number;
+  ratio?: number;
+  /** Absolute calibration folder, or false for a random init. */
+  fit: string | false;
+  calibImages?: number;
+}
+
+export interface Study {
+  /** Absolute path of the study file. */
+  file: string;
+  name: string;
+  description?: string;
+  models: StudyModel[];
+  data: { coco: string; images?: number; shardSize: number; evaluate: boolean };
+  inputScaling: { sizes: InputSize[] };
+  layerSpecific: LayerSpecificSpec[];
+  threads: number;
+}
+
+export function parseSize(size: number | string): InputSize {
+  if (typeof size === 'number') return { height: size, width: size, side: size };
+  const [h, w] = size.split('x').map(Number);
+  return { height: h!, width: w! };
+}
+
+export function sizeLabel(size: InputSize): string {
+  if (size.side !== undefined) return String(size.side);
+  return size.height === size.width ? String(size.height) : `${size.height}x${size.width}`;
+}
+
+/** Applies the path rule: `${data}/...` -> shared data folder; other relative paths -> the study's folder. */
+export function resolveStudyPath(path: string, studyFile: string): string {
+  const withData = path.replace(/^\$\{data\}/, dataDir());
+  return isAbsolute(withData) ? withData : resolve(dirname(studyFile), withData);
+}
+
+function issueLine(issue: z.core.$ZodIssue): string {
+  const field = issue.path.length === 0 ? '(top level)' : issue.path.map(String).join('.');
+  return `field ${field}: ${issue.message}`;
+}
+
+/** Validates a parsed study object; `file` names the source in errors and anchors relative paths. */
+export function parseStudy(json: unknown, file: string): Study {
+  const parsed = studySchema.safeParse(json);
+  if (!parsed.success) {
+    throw fileError(file, `invalid study file: ${parsed.error.issues.map(issueLine).join('; ')}`);
+  }
+  const s = parsed.data;
+  const abs = resolve(file);
+  const ids = new Set<string>();
+  for (const [i, m] of s.models.entries()) {
+    if (ids.has(m.id)) throw fileError(file, `invalid study file: field models.${i}.id: duplicate model id "${m.id}"`);
+    ids.add(m.id);
+  }
+  return {
+    file: abs,
+    name: s.name,
+    description: s.description,
+    models: s.models.map((m) => ({
+      id: m.id,
+      path: resolveStudyPath(m.path, abs),
+      family: m.family,
+      size: m.size === undefined ? undefined : parseSize(m.size),
+    })),
+    data: { ...s.data, coco: resolveStudyPath(s.data.coco, abs) },
+    inputScaling: { sizes: s.inputScaling.sizes.map(parseSize) },
+    layerSpecific: s.layerSpecific.map((v) => ({
+      ...v,
+      fit: v.fit === false ? false : resolveStudyPath(v.fit, abs),
+    })),
+    threads: s.threads,
+  };
+}
+
+/** Reads and validates experiments/NAME.json. */
+export function loadStudy(file: string): Study {
+  if (!existsSync(file)) throw fileError(file, 'no such study file');
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw fileError(file, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  return parseStudy(json, file);
+}

@@ -1,0 +1,52 @@
+// What the sweep needs from the other stages (profiler, variants, detection pipeline, COCO evaluator), as
+// one interface. The runner is written against it; real-stages.ts wires the real modules. Tests wrap the
+// real stages (e.g. to count detection calls), they do not replace them.
+import type { Model } from '../onnx/proto.ts';
+import type { CocoStats, GroupCost } from './results.ts';
+import type { Family, InputSize, LayerSpecificSpec } from './schema.ts';
+
+export interface Detection {
+  image_id: number;
+  category_id: number;
+  bbox: number[];
+  score: number;
+}
+
+export interface ProfileSummary {
+  macs: number;
+  flops: number;
+  params: number;
+  groups: GroupCost[];
+}
+
+export interface ShardRun {
+  detections: Detection[];
+  images: number;
+  /** Inference wall seconds for the shard. */
+  seconds: number;
+}
+
+export interface DetectOptions {
+  modelPath: string;
+  family: Family;
+  imagesDir: string;
+  /** COCO annotations listing exactly the shard's images. */
+  annotationsPath: string;
+  size: InputSize;
+  threads: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface StudyStages {
+  /** `--coco DIR` rule: DIR/val2017 plus its instances_val2017*.json. */
+  resolveCoco(dir: string): { imagesDir: string; annotationsPath: string };
+  /** The input a `--size` number means for a family (square, or RetinaNet's shorter side + its rule). */
+  inputShape(family: Family, side: number): InputSize;
+  profile(model: Model, inputName: string, size: InputSize): ProfileSummary;
+  /** The model with its static input rewritten to `size`. */
+  resize(model: Model, size: InputSize): Model;
+  buildVariant(model: Model, spec: LayerSpecificSpec, family: Family): Promise<Model>;
+  detect(options: DetectOptions): Promise<ShardRun>;
+  /** The 12 COCO numbers of `detections` against the annotations file. */
+  evaluate(annotationsPath: string, detections: Detection[]): CocoStats;
+}

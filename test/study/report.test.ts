@@ -1,0 +1,75 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.ts';
+import { curveRows } from '../../src/study/charts.ts';
+import { buildReportHtml } from '../../src/study/html.ts';
+import { resultsCsv } from '../../src/study/report.ts';
+import type { StudyResults } from '../../src/study/results.ts';
+import { point, sampleResults } from './fixtures.ts';
+
+/** Plotted points of the trade-off chart, counted per line from their aria labels ("series: NAME; ..."). */
+export function pointsPerSeries(svg: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const m of svg.matchAll(/aria-label="series: ([^;"]+);[^"]*"[^>]*aria-roledescription="point"/g)) {
+    const name = m[1]!.replace(/&#183;|·/g, '·');
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return counts;
+}
+
+describe('report', () => {
+  it('draws one line per model and strategy, each from the baseline', () => {
+    const rows = curveRows(sampleResults().points);
+    const count = (s: string) => rows.filter((r) => r.series === s).length;
+    expect([count('a · input scaling'), count('a · layer-specific'), count('b · input scaling'), count('b · layer-specific')]).toEqual([3, 3, 3, 2]);
+  });
+
+  it('flopmap report rebuilds the page from results.json alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flopmap-report-'));
+    const file = join(dir, 'results.json');
+    writeFileSync(file, JSON.stringify(sampleResults()));
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    let code: number;
+    try {
+      code = await main(['node', 'flopmap', 'report', file]);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(code).toBe(0);
+    const html = readFileSync(join(dir, 'index.html'), 'utf8');
+    const tradeoff = html.slice(html.indexOf('id="tradeoff"'), html.indexOf('id="groups"'));
+    expect(pointsPerSeries(tradeoff)).toEqual({
+      'a · input scaling': 3,
+      'a · layer-specific': 3,
+      'b · input scaling': 3,
+      'b · layer-specific': 2,
+    });
+    expect(html.match(/<tr class="point/g)).toHaveLength(9);
+    // Self-contained: no script and nothing fetched.
+    expect(html).not.toMatch(/<script|<link|src="http|href="http/);
+  });
+
+  it('says so and shows FLOPs only when no point has mAP', async () => {
+    const flopsOnly: StudyResults = {
+      study: 'retinanet',
+      evaluated: false,
+      images: 0,
+      points: [point('r@800x1216', 'baseline', 460, null), point('r+conv1x1-P3@800x1216', 'layer-specific', 300, null)],
+    };
+    const html = await buildReportHtml(flopsOnly);
+    expect(html).toMatch(/id="no-map">No mAP in this study: the points were profiled only/);
+    expect(html).not.toMatch(/id="tradeoff"/);
+    expect(html).toMatch(/id="groups"/);
+    expect(html).toMatch(/<td>1\.53x<\/td>/); // FLOPs cut of the light head against the baseline
+  });
+
+  it('writes a CSV row per point with the 12 COCO numbers and per-group MACs', () => {
+    const lines = resultsCsv(sampleResults()).trim().split('\n');
+    expect(lines).toHaveLength(10);
+    expect(lines[0]).toMatch(/^id,model,family,strategy,size,width,variant,macs,flops,params,AP,AP50,.*,ARl,images,seconds,error,macs:backbone\/stage2,/);
+    expect(lines[1]!.split(',')).toHaveLength(lines[0]!.split(',').length);
+  });
+});

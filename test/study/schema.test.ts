@@ -1,0 +1,73 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dataDir } from '../../src/data-dir.ts';
+import { InputError } from '../../src/errors.ts';
+import { planModelPoints, planShards, variantId } from '../../src/study/points.ts';
+import { loadStudy, parseStudy } from '../../src/study/schema.ts';
+
+const minimal = { name: 'demo', models: [{ id: 'nanodet-m', path: '${data}/models/nanodet_m_320.onnx', family: 'nanodet' }] };
+
+function errorOf(json: unknown, file = 'experiments/bad.json'): string {
+  try {
+    parseStudy(json, file);
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    return (err as Error).message;
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('study file schema', () => {
+  it('fills defaults and applies the path rule (${data} -> shared data, else relative to the study file)', () => {
+    const s = parseStudy({ ...minimal, data: { coco: '../coco-local' } }, '/x/experiments/demo.json');
+    expect(s.models[0]!.path).toBe(join(dataDir(), 'models/nanodet_m_320.onnx'));
+    expect(s.data).toEqual({ coco: '/x/coco-local', shardSize: 50, evaluate: true });
+    expect(s.threads).toBe(1);
+    expect(parseStudy(minimal, '/x/e.json').data.coco).toBe(join(dataDir(), 'coco206'));
+  });
+
+  it('names the file and the field', () => {
+    expect(errorOf({ ...minimal, threads: 0 })).toMatch(/^experiments\/bad\.json: .*field threads: /);
+    expect(errorOf({ ...minimal, models: [{ ...minimal.models[0], family: 'ssd' }] })).toMatch(/field models\.0\.family: /);
+    expect(errorOf({ ...minimal, inputScaling: { sizes: [320, '320by320'] } })).toMatch(/field inputScaling\.sizes\.1: /);
+    expect(errorOf({ ...minimal, layerSpecific: [{ block: 'conv3x3', levels: ['P3'] }] })).toMatch(/field layerSpecific\.0\.block/);
+    expect(errorOf({ ...minimal, modles: [] })).toMatch(/Unrecognized key.*modles/);
+    expect(errorOf({ models: minimal.models })).toMatch(/field name: /);
+    expect(errorOf({ ...minimal, models: [minimal.models[0], minimal.models[0]] })).toMatch(/models\.1\.id: duplicate/);
+  });
+
+  it('reports unreadable files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flopmap-study-'));
+    writeFileSync(join(dir, 'broken.json'), '{ "name": ');
+    expect(() => loadStudy(join(dir, 'broken.json'))).toThrow(/broken\.json: not valid JSON/);
+    expect(() => loadStudy(join(dir, 'absent.json'))).toThrow(/absent\.json: no such study file/);
+  });
+});
+
+describe('points and shards', () => {
+  it('gives every (model variant, size) a stable id, the native size once', () => {
+    const s = parseStudy(
+      {
+        ...minimal,
+        inputScaling: { sizes: [320, 256, '192x256', 256] },
+        layerSpecific: [{ block: 'conv1x1', levels: ['P3'] }, { block: 'lowrank', levels: ['P3', 'P4'], rank: 16, fit: false }],
+      },
+      '/x/e.json',
+    );
+    const ids = planModelPoints(s, s.models[0]!, { height: 320, width: 320 }).map((p) => `${p.strategy}:${p.id}`);
+    expect(ids).toEqual([
+      'baseline:nanodet-m@320',
+      'input-scaling:nanodet-m@256',
+      'input-scaling:nanodet-m@192x256',
+      'layer-specific:nanodet-m+conv1x1-P3@320',
+      'layer-specific:nanodet-m+lowrank-P3+P4-r16-random@320',
+    ]);
+    expect(variantId(s.layerSpecific[0]!)).toBe('conv1x1-P3');
+  });
+
+  it('splits images into shards in id order', () => {
+    expect(planShards([1, 2, 3, 4, 5], 2).map((s) => s.imageIds)).toEqual([[1, 2], [3, 4], [5]]);
+  });
+});
