@@ -5,6 +5,7 @@ import { countNode } from './count.ts';
 import { indexGraph, type GraphIndex } from './graph.ts';
 import { assignGroups } from './grouping/assign.ts';
 import { resolveInputShapes } from './inputs.ts';
+import { compareGroupNames } from './report.ts';
 import { runShapeInference } from './shapes/infer.ts';
 import type { GroupProfile, NodeProfile, Profile, ProfileOptions } from './types.ts';
 
@@ -70,14 +71,7 @@ function groupTotals(nodes: NodeProfile[], totals: { macs: number; flops: number
   }
   const useMacs = totals.macs > 0;
   for (const g of byName.values()) g.share = useMacs ? g.macs / totals.macs : totals.flops > 0 ? g.flops / totals.flops : 0;
-  return [...byName.values()].sort((a, b) => groupOrder(a.name) - groupOrder(b.name) || a.name.localeCompare(b.name));
-}
-
-/** Backbone, neck, head, post, in the order data flows. */
-function groupOrder(name: string): number {
-  const top = name.split('/')[0];
-  const i = ['backbone', 'neck', 'head', 'post'].indexOf(top);
-  return i < 0 ? 4 : i;
+  return [...byName.values()].sort((a, b) => compareGroupNames(a.name, b.name));
 }
 
 /** Sum of the groups under a prefix: `head` adds head/P3/cls, head/P3/box, ...; `head/P3` one level. */
