@@ -107,7 +107,7 @@ export function registerStudy(program: Command): void {
       const started = Date.now();
       let results;
       try {
-        results = await runStudy(study, { outDir, stages: realStages(), threads, onEvent: progress.onEvent });
+        results = await runStudy(study, { outDir, stages: realStages(threads ?? study.threads), threads, onEvent: progress.onEvent });
       } finally {
         progress.stop();
       }

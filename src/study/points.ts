@@ -25,13 +25,13 @@ export interface UnitPlan {
   shard: Shard;
 }
 
-/** `conv1x1-P3`, `dwsep-P3+P4-cls`, `lowrank-P3-r32`, `bottleneck-P3-x0.25`, `conv1x1-P3-random`. */
+/** `conv1x1-P3` (fitted), `dwsep-P3+P4-cls`, `lowrank-P3-r32`, `bottleneck-P3-x0.25`, `conv1x1-P3-svd`. */
 export function variantId(spec: LayerSpecificSpec): string {
   const parts = [spec.block, spec.levels.join('+')];
   if (spec.subnets) parts.push(spec.subnets.join('+'));
   if (spec.rank !== undefined) parts.push(`r${spec.rank}`);
   if (spec.ratio !== undefined) parts.push(`x${spec.ratio}`);
-  if (spec.fit === false) parts.push('random');
+  if (spec.fit === false) parts.push(spec.init ?? 'svd');
   return parts.join('-');
 }
 

@@ -5,6 +5,7 @@ import type { CocoDetection } from '../coco-eval/index.ts';
 import type { Model } from '../onnx/proto.ts';
 import { profileModel } from '../profiler/index.ts';
 import { getFamily, resolveCocoDir, runDetection } from '../scaling/index.ts';
+import { buildVariant } from '../variants/index.ts';
 import { withInputSize } from '../variants/input-size.ts';
 import type { CocoStats } from './results.ts';
 import type { Family, InputSize, LayerSpecificSpec } from './schema.ts';
@@ -41,11 +42,32 @@ function evaluate(annotationsPath: string, detections: Detection[]): CocoStats {
   return { ...evaluateBbox(gt, detections as CocoDetection[]).stats };
 }
 
-async function buildVariant(_model: Model, spec: LayerSpecificSpec, _family: Family): Promise<Model> {
-  throw new Error(`light-head variants (${spec.block}) need src/variants/index.ts, which has not landed yet`);
+async function buildLightHead(
+  model: Model,
+  spec: LayerSpecificSpec,
+  family: Family,
+  native: { inputName: string; size: InputSize },
+  threads: number,
+): Promise<Model> {
+  const { size, inputName } = native;
+  const built = await buildVariant(model, {
+    block: spec.block,
+    levels: spec.levels,
+    subnets: spec.subnets,
+    rank: spec.rank,
+    ratio: spec.ratio,
+    fit:
+      spec.fit === false
+        ? undefined
+        : { calibDir: spec.fit, family, images: spec.calibImages, size: size.side ?? size.height, threads },
+    init: spec.fit === false ? (spec.init ?? 'svd') : 'fit',
+    inputShapes: { [inputName]: [1, 3, size.height, size.width] },
+  });
+  return built.model;
 }
 
-export function realStages(): StudyStages {
+/** `threads`: onnxruntime threads for fitting the light heads (the detection runs get theirs per call). */
+export function realStages(threads = 1): StudyStages {
   return {
     resolveCoco: (dir) => resolveCocoDir(dir),
     inputShape: (family, side) => {
@@ -54,7 +76,7 @@ export function realStages(): StudyStages {
     },
     profile,
     resize: (model, size) => withInputSize(model, size.height, size.width),
-    buildVariant,
+    buildVariant: (model, spec, family, native) => buildLightHead(model, spec, family, native, threads),
     detect,
     evaluate,
   };

@@ -111,8 +111,10 @@ async function pointModel(
   let current: RunModel = base;
   if (plan.variant) {
     const spec = plan.variant;
-    const key = hashOf('variant', base.hash, plan.model.family, JSON.stringify(spec), calibFingerprint(spec));
-    current = await derivedModel(cache, key, () => stages.buildVariant(base.model, spec, plan.model.family));
+    const key = hashOf('variant', base.hash, plan.model.family, sizeLabel(native), JSON.stringify(spec), calibFingerprint(spec));
+    current = await derivedModel(cache, key, () =>
+      stages.buildVariant(base.model, spec, plan.model.family, { inputName: base.inputName, size: native }),
+    );
   }
   const graphSize = imageInput(current.model).size;
   const isNative = plan.size.height === native.height && plan.size.width === native.width;

@@ -56,9 +56,11 @@ const layerSpecificSchema = z
     subnets: z.array(z.enum(['cls', 'box'])).min(1).optional(),
     rank: z.number().int().positive().optional(),
     ratio: z.number().positive().max(1).optional(),
-    /** Calibration images the light head is fitted on; false: random init (only for FLOPs studies). */
+    /** Calibration images the light head is fitted on; false: no fitting (see init). */
     fit: z.union([z.string().min(1), z.literal(false)]).default('${data}/coco/calib'),
     calibImages: z.number().int().positive().optional(),
+    /** Without fit: 'svd' projects the original weights (default), 'random' is He-normal (FLOPs studies). */
+    init: z.enum(['svd', 'random']).optional(),
   })
   .strict();
 
@@ -94,9 +96,10 @@ export interface LayerSpecificSpec {
   subnets?: Subnet[];
   rank?: number;
   ratio?: number;
-  /** Absolute calibration folder, or false for a random init. */
+  /** Absolute calibration folder, or false for no fitting (`init` says how the weights are made). */
   fit: string | false;
   calibImages?: number;
+  init?: 'svd' | 'random';
 }
 
 export interface Study {
@@ -158,10 +161,15 @@ export function parseStudy(json: unknown, file: string): Study {
     })),
     data: { ...s.data, coco: resolveStudyPath(s.data.coco, abs) },
     inputScaling: { sizes: s.inputScaling.sizes.map(parseSize) },
-    layerSpecific: s.layerSpecific.map((v) => ({
+    layerSpecific: s.layerSpecific.map((v, i) => {
+      if (v.init !== undefined && v.fit !== false) {
+        throw fileError(file, `invalid study file: field layerSpecific.${i}.init: only with "fit": false (a fitted head is initialised by the fit)`);
+      }
+      return {
       ...v,
-      fit: v.fit === false ? false : resolveStudyPath(v.fit, abs),
-    })),
+        fit: v.fit === false ? false : resolveStudyPath(v.fit, abs),
+      };
+    }),
     threads: s.threads,
   };
 }

@@ -45,7 +45,8 @@ export interface StudyStages {
   profile(model: Model, inputName: string, size: InputSize): ProfileSummary;
   /** The model with its static input rewritten to `size`. */
   resize(model: Model, size: InputSize): Model;
-  buildVariant(model: Model, spec: LayerSpecificSpec, family: Family): Promise<Model>;
+  /** The light-head variant, built at the model's native input (fitting runs at that size). */
+  buildVariant(model: Model, spec: LayerSpecificSpec, family: Family, native: { inputName: string; size: InputSize }): Promise<Model>;
   detect(options: DetectOptions): Promise<ShardRun>;
   /** The 12 COCO numbers of `detections` against the annotations file. */
   evaluate(annotationsPath: string, detections: Detection[]): CocoStats;
