@@ -48,7 +48,11 @@ export async function detectImages(session: DetectorSession, jobs: readonly Imag
     if (i === 0) {
       const problems = family.checkOutputs(outputs, geometry);
       if (problems.length > 0) {
-        throw fileError(options.modelLabel, `outputs do not fit family ${family.name} at input ${geometry.inputHeight}x${geometry.inputWidth}: ${problems.join('; ')}`);
+        const actual = Object.entries(outputs).map(([name, t]) => `${name} [${t.dims.join(',')}]`).join(', ');
+        throw fileError(
+          options.modelLabel,
+          `outputs do not fit family ${family.name} at input ${geometry.inputHeight}x${geometry.inputWidth}: ${problems.join('; ')} (the model's outputs: ${actual})`,
+        );
       }
     }
     const boxes = family.decode(outputs, geometry, options.decode);

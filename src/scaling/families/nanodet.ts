@@ -30,6 +30,8 @@ export const nanodet: DetectorFamily = {
   categoryId: (label) => COCO80_CATEGORY_IDS[label],
 
   checkOutputs(outputs, geometry) {
+    const missing = nanodet.outputNames.filter((name) => !outputs[name]);
+    if (missing.length > 0) return [`has no output named ${missing.join(', ')}`];
     const problems: string[] = [];
     for (const stride of NANODET_STRIDES) {
       const [h, w] = levelSize(geometry, stride);
