@@ -36,6 +36,7 @@ describe('study file schema', () => {
     expect(errorOf({ ...minimal, modles: [] })).toMatch(/Unrecognized key.*modles/);
     expect(errorOf({ models: minimal.models })).toMatch(/field name: /);
     expect(errorOf({ ...minimal, models: [minimal.models[0], minimal.models[0]] })).toMatch(/models\.1\.id: duplicate/);
+    expect(errorOf({ ...minimal, layerSpecific: [{ block: 'dwsep', levels: ['P3'], init: 'svd' }] })).toMatch(/layerSpecific\.0\.init: only with "fit": false/);
   });
 
   it('reports unreadable files', () => {
@@ -52,7 +53,7 @@ describe('points and shards', () => {
       {
         ...minimal,
         inputScaling: { sizes: [320, 256, '192x256', 256] },
-        layerSpecific: [{ block: 'conv1x1', levels: ['P3'] }, { block: 'lowrank', levels: ['P3', 'P4'], rank: 16, fit: false }],
+        layerSpecific: [{ block: 'conv1x1', levels: ['P3'] }, { block: 'lowrank', levels: ['P3', 'P4'], rank: 16, fit: false, init: 'random' }, { block: 'dwsep', levels: ['P3'], fit: false }],
       },
       '/x/e.json',
     );
@@ -63,6 +64,7 @@ describe('points and shards', () => {
       'input-scaling:nanodet-m@192x256',
       'layer-specific:nanodet-m+conv1x1-P3@320',
       'layer-specific:nanodet-m+lowrank-P3+P4-r16-random@320',
+      'layer-specific:nanodet-m+dwsep-P3-svd@320',
     ]);
     expect(variantId(s.layerSpecific[0]!)).toBe('conv1x1-P3');
   });
