@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { dataPath, hasSharedData } from '../../src/data-dir.ts';
 import { loadModel } from '../../src/onnx/model-io.ts';
+import { onnx, type Model } from '../../src/onnx/proto.ts';
+import { float32Tensor } from '../../src/onnx/tensor.ts';
 import { groupSum, inferShapes, profileModel, type Profile } from '../../src/profiler/index.ts';
 import { retinanetMacs } from './retinanet-arithmetic.ts';
 
@@ -60,6 +62,29 @@ describe.skipIf(!hasSharedData())('RetinaNet-R50-FPN (shared models: needs ../sh
     // The head's convs read the same weights at every level: each node still reports its own.
     const heads = p.nodes.filter((n) => n.name.includes('cls_logits') && n.op === 'Conv');
     expect(heads.map((n) => n.params)).toEqual(new Array(5).fill(256 * 819 * 9 + 819));
+  });
+
+  it('groups a light-head variant by structure: P3 cls conv.0 as depthwise 3x3 + pointwise 1x1, nodes appended', () => {
+    const variant = onnx.ModelProto.decode(onnx.ModelProto.encode(retinanet).finish()) as Model;
+    const g = variant.graph;
+    const target = g.node.find((n) => n.name === '/head/classification_head/conv/conv.0/conv.0.0/Conv')!;
+    const out = target.output![0];
+    target.input = [target.input![0], 'p3_dw_weight'];
+    target.output = ['p3_dw_out'];
+    target.attribute = target.attribute!.map((a) => (a.name === 'group' ? { ...a, i: 256 } : a));
+    g.initializer.push(float32Tensor('p3_dw_weight', [256, 1, 3, 3], new Float32Array(256 * 9)));
+    g.initializer.push(float32Tensor('p3_pw_weight', [256, 256, 1, 1], new Float32Array(256 * 256)));
+    g.node.push(onnx.NodeProto.create({ name: 'p3_pw', opType: 'Conv', input: ['p3_dw_out', 'p3_pw_weight'], output: [out], attribute: [
+      { name: 'kernel_shape', type: onnx.AttributeProto.AttributeType.INTS, ints: [1, 1] }] }));
+    const p = profileModel(variant, { inputShapes: { images: [1, 3, 800, 1216] } });
+    const base = retinanetMacs(800, 1216);
+    const positions = 100 * 152;
+    expect(p.nodes.find((n) => n.name === 'p3_pw')!.group).toBe('head/P3/cls');
+    expect(groupSum(p, 'head/P3/cls').macs).toBe(base.levels[0].cls - positions * 256 * 256 * 9 + positions * 256 * (9 + 256));
+    expect(groupSum(p, 'head/P3/box').macs).toBe(base.levels[0].box);
+    expect(groupSum(p, 'head/P4/cls').macs).toBe(base.levels[1].cls);
+    expect(groupSum(p, 'neck').macs).toBe(base.fpn);
+    expect(p.totals.params).toBe(34_041_559 + 256 * 9 + 256 * 256);
   });
 
   it('lets --groups rules override the automatic grouping', () => {
