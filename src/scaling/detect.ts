@@ -1,9 +1,9 @@
-// The per-image loop: decode image i+1 (sharp, off the main thread) while onnxruntime runs image i, then
-// decode the outputs into COCO detections.
+// The per-image loop, pipelined so that onnxruntime (on its own thread) never waits for JavaScript: while it
+// runs image i, sharp decodes image i+1 (libuv pool) and the main thread decodes the outputs of image i-1.
 import { fileError } from '../errors.ts';
 import type { CocoDetection } from '../coco-eval/types.ts';
 import { toImageDetections } from './boxes.ts';
-import type { DecodeOptions, DetectorFamily } from './families/types.ts';
+import type { DecodeOptions, DetectorFamily, InputGeometry, OutputTensor } from './families/types.ts';
 import { prepareImage, type PreparedInput } from './image.ts';
 import type { DetectorSession } from './session.ts';
 
@@ -21,45 +21,66 @@ export interface DetectImagesOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+interface Inferred {
+  index: number;
+  input: PreparedInput;
+  outputs: Record<string, OutputTensor>;
+}
+
+function geometryOf(input: PreparedInput): InputGeometry {
+  return { inputHeight: input.dims[2], inputWidth: input.dims[3], contentHeight: input.contentHeight, contentWidth: input.contentWidth };
+}
+
 export async function detectImages(session: DetectorSession, jobs: readonly ImageJob[], options: DetectImagesOptions): Promise<CocoDetection[]> {
   const { family } = options;
   const spec = family.resizeSpec(options.size);
-  const prepare = (i: number): Promise<PreparedInput> => prepareImage(jobs[i].path, spec, family.pixelFormat);
-  const detections: CocoDetection[] = [];
-  let next: Promise<PreparedInput> | undefined = jobs.length > 0 ? prepare(0) : undefined;
-  for (let i = 0; i < jobs.length; i++) {
-    const input = await next!;
-    next = i + 1 < jobs.length ? prepare(i + 1) : undefined;
-    // A failure of the prefetched image surfaces when its turn comes; do not let it go unhandled meanwhile.
-    next?.catch(() => undefined);
-    let outputs;
+  const prepare = (i: number): Promise<PreparedInput> | undefined => {
+    if (i >= jobs.length) return undefined;
+    const p = prepareImage(jobs[i].path, spec, family.pixelFormat);
+    // A failure of a prefetched image surfaces when its turn comes; do not let it go unhandled meanwhile.
+    p.catch(() => undefined);
+    return p;
+  };
+  const infer = async (index: number, input: PreparedInput): Promise<Inferred> => {
     try {
-      outputs = await session.run(input.tensor, input.dims);
+      return { index, input, outputs: await session.run(input.tensor, input.dims) };
     } catch (err) {
       const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-      throw fileError(options.modelLabel, `onnxruntime failed on input ${input.dims.join('x')} (${jobs[i].path}): ${why}`);
+      throw fileError(options.modelLabel, `onnxruntime failed on input ${input.dims.join('x')} (${jobs[index].path}): ${why}`);
     }
-    const geometry = {
-      inputHeight: input.dims[2],
-      inputWidth: input.dims[3],
-      contentHeight: input.contentHeight,
-      contentWidth: input.contentWidth,
-    };
-    if (i === 0) {
-      const problems = family.checkOutputs(outputs, geometry);
-      if (problems.length > 0) {
-        const actual = Object.entries(outputs).map(([name, t]) => `${name} [${t.dims.join(',')}]`).join(', ');
-        throw fileError(
-          options.modelLabel,
-          `outputs do not fit family ${family.name} at input ${geometry.inputHeight}x${geometry.inputWidth}: ${problems.join('; ')} (the model's outputs: ${actual})`,
-        );
-      }
-    }
+  };
+
+  const detections: CocoDetection[] = [];
+  const emit = ({ index, input, outputs }: Inferred): void => {
+    const geometry = geometryOf(input);
+    if (index === 0) checkFit(family, outputs, geometry, options.modelLabel);
     const boxes = family.decode(outputs, geometry, options.decode);
     for (const d of toImageDetections(boxes, input.transform, family.categoryId, family.clipToImage)) {
-      detections.push({ image_id: jobs[i].id, category_id: d.categoryId, bbox: d.bbox, score: d.score });
+      detections.push({ image_id: jobs[index].id, category_id: d.categoryId, bbox: d.bbox, score: d.score });
     }
-    options.onProgress?.(i + 1, jobs.length);
+    options.onProgress?.(index + 1, jobs.length);
+  };
+
+  let next = prepare(0);
+  let previous: Inferred | undefined;
+  for (let i = 0; i < jobs.length; i++) {
+    const input = await next!;
+    next = prepare(i + 1);
+    const running = infer(i, input);
+    running.catch(() => undefined);
+    if (previous) emit(previous);
+    previous = await running;
   }
+  if (previous) emit(previous);
   return detections;
+}
+
+function checkFit(family: DetectorFamily, outputs: Record<string, OutputTensor>, geometry: InputGeometry, modelLabel: string): void {
+  const problems = family.checkOutputs(outputs, geometry);
+  if (problems.length === 0) return;
+  const actual = Object.entries(outputs).map(([name, t]) => `${name} [${t.dims.join(',')}]`).join(', ');
+  throw fileError(
+    modelLabel,
+    `outputs do not fit family ${family.name} at input ${geometry.inputHeight}x${geometry.inputWidth}: ${problems.join('; ')} (the model's outputs: ${actual})`,
+  );
 }
