@@ -46,13 +46,12 @@ function unaryRule(op: string, fn?: (v: number) => number, flopsPerElement = 1):
   };
 }
 
-const truncDiv = (a: number, b: number) => a / b;
-
 const binary: [string, ((a: number[]) => number) | undefined, number?][] = [
   ['Add', (a) => a[0] + a[1]],
   ['Sub', (a) => a[0] - a[1]],
   ['Mul', (a) => a[0] * a[1]],
-  ['Div', (a) => truncDiv(a[0], a[1])],
+  // Integer results are truncated toward zero by castValue, as ONNX integer Div does.
+  ['Div', (a) => a[0] / a[1]],
   ['Pow', (a) => a[0] ** a[1]],
   ['Mod', (a) => a[0] % a[1]],
   ['Max', (a) => Math.max(...a)],

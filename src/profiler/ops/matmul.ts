@@ -1,5 +1,6 @@
 // Matrix products (MatMul with numpy broadcasting, Gemm).
 import { attrInt } from '../../onnx/attributes.ts';
+import type { INodeProto } from '../../onnx/proto.ts';
 import { ShapeError, broadcastShapes, elementCount, type OpRule, type ShapeContext } from './rule.ts';
 
 function matmulShape(a: number[], b: number[]): { shape: number[]; k: number } {
@@ -15,9 +16,9 @@ function matmulShape(a: number[], b: number[]): { shape: number[]; k: number } {
   return { shape, k };
 }
 
-function gemmDims(ctx: { node: Parameters<typeof attrInt>[0] }, a: number[], b: number[]) {
-  const [m, k] = attrInt(ctx.node, 'transA', 0) ? [a[1], a[0]] : [a[0], a[1]];
-  const [kb, n] = attrInt(ctx.node, 'transB', 0) ? [b[1], b[0]] : [b[0], b[1]];
+function gemmDims(node: INodeProto, a: number[], b: number[]) {
+  const [m, k] = attrInt(node, 'transA', 0) ? [a[1], a[0]] : [a[0], a[1]];
+  const [kb, n] = attrInt(node, 'transB', 0) ? [b[1], b[0]] : [b[0], b[1]];
   if (k !== kb) throw new ShapeError(`Gemm inner dims differ: ${k} vs ${kb}`);
   return { m, n, k };
 }
@@ -44,11 +45,11 @@ export const matmulRules: OpRule[] = [
       const a = ctx.shape(0);
       const b = ctx.shape(1);
       if (a.length !== 2 || b.length !== 2) throw new ShapeError(`Gemm needs 2-D inputs, got [${a}] and [${b}]`);
-      const { m, n } = gemmDims(ctx, a, b);
+      const { m, n } = gemmDims(ctx.node, a, b);
       return [{ shape: [m, n] }];
     },
     count(ctx) {
-      const { m, n, k } = gemmDims(ctx, ctx.inputShapes[0] ?? [0, 0], ctx.inputShapes[1] ?? [0, 0]);
+      const { m, n, k } = gemmDims(ctx.node, ctx.inputShapes[0] ?? [0, 0], ctx.inputShapes[1] ?? [0, 0]);
       const macs = m * n * k;
       return { macs, flops: 2 * macs + (ctx.has(2) ? m * n : 0) };
     },
