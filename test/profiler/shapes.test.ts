@@ -151,3 +151,21 @@ describe('unknown ops', () => {
     expect(() => profileModel(m, { strict: true })).toThrow(/FancyOp/);
   });
 });
+
+describe('grouping outside detectors', () => {
+  it('a classifier (conv -> global pool -> Gemm) has no head: everything is backbone, with a warning', () => {
+    const m = model(13, [
+      node('Conv', ['x', 'w1'], ['c1'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }),
+      node('Relu', ['c1'], ['r1']),
+      node('Conv', ['r1', 'w2'], ['c2'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }),
+      node('GlobalAveragePool', ['c2'], ['g']),
+      node('Flatten', ['g'], ['f']),
+      node('Gemm', ['f', 'fc', 'fcb'], ['logits'], { transB: 1 }),
+    ], [input('x', [1, 3, 32, 32])], [floats('w1', [8, 3, 3, 3]), floats('w2', [16, 8, 3, 3]), floats('fc', [10, 16]), floats('fcb', [10])]);
+    const p = profileModel(m);
+    expect(p.nodes.every((n) => n.group.startsWith('backbone/'))).toBe(true);
+    expect(p.nodes.find((n) => n.name === 'c1')!.group).toBe('backbone/stem');
+    expect(p.nodes.find((n) => n.name === 'c2')!.group).toBe('backbone/stage1');
+    expect(p.warnings.some((w) => w.includes('no predictor'))).toBe(true);
+  });
+});

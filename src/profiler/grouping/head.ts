@@ -12,15 +12,18 @@ export interface HeadGrouping {
   predictors: number[];
 }
 
-/** Conv nodes with no conv below them: the layers that write the predictions. */
+/** Ops below which a conv is not a dense predictor: more convs, or a classifier's pooling and FC layer. */
+const NOT_A_HEAD_BELOW = new Set(['Conv', 'ConvTranspose', 'Gemm', 'GlobalAveragePool', 'GlobalMaxPool']);
+
+/** Conv nodes with no conv (nor classifier pooling) below them: the layers that write the predictions. */
 function findPredictors(s: Structure): number[] {
   const n = s.index.nodes.length;
-  const convBelow = new Array<boolean>(n).fill(false);
+  const blocked = new Array<boolean>(n).fill(false);
   for (let i = n - 1; i >= 0; i--) {
     if (!s.isData[i]) continue;
-    convBelow[i] = dataReadersOf(s, i).some((j) => isLinearLayer(s.index.nodes[j].opType ?? '') || convBelow[j]);
+    blocked[i] = dataReadersOf(s, i).some((j) => NOT_A_HEAD_BELOW.has(s.index.nodes[j].opType ?? '') || blocked[j]);
   }
-  return s.index.nodes.flatMap((node, i) => (s.isData[i] && isLinearLayer(node.opType ?? '') && !convBelow[i] ? [i] : []));
+  return s.index.nodes.flatMap((node, i) => (s.isData[i] && isLinearLayer(node.opType ?? '') && !blocked[i] ? [i] : []));
 }
 
 function descendants(s: Structure, from: number[]): Set<number> {
@@ -99,7 +102,7 @@ export function findHead(s: Structure): HeadGrouping {
     }
     stems.set(l, stem);
   }
-  keepCommonStems(s, stems, level).forEach((i) => subnetOf.set(i, `head/P${level.get(i)}`));
+  keepCommonStems(s, stems).forEach((i) => subnetOf.set(i, `head/P${level.get(i)}`));
   for (const [i, g] of subnetOf) groups.set(i, g);
   return { groups, post, predictors };
 }
@@ -110,7 +113,7 @@ export function findHead(s: Structure): HeadGrouping {
  * convs the shortest one has, so that a neck conv that only one level reads (YOLOX's last PAN conv at P5)
  * stays in the neck.
  */
-function keepCommonStems(s: Structure, stems: Map<number, number[]>, level: Map<number, number>): number[] {
+function keepCommonStems(s: Structure, stems: Map<number, number[]>): number[] {
   if (stems.size === 0) return [];
   const depth = new Map<number, number>();
   const convDepth = (l: number): number => {
@@ -128,5 +131,5 @@ function keepCommonStems(s: Structure, stems: Map<number, number[]>, level: Map<
   const counts = [...stems.keys()].map(convDepth);
   const common = Math.min(...counts);
   if (common === 0) return [];
-  return [...stems.values()].flat().filter((i) => level.has(i) && depth.get(i)! < common);
+  return [...stems.values()].flat().filter((i) => depth.get(i)! < common);
 }
