@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.ts';
 import { inferShapes, profileModel } from '../../src/profiler/index.ts';
 import { sliceIndices } from '../../src/profiler/ops/shape-ops.ts';
-import { floats, input, int64Max, ints, model, node } from './tiny-graph.ts';
+import { floats, floatsAttr, input, int64Max, ints, model, node } from './tiny-graph.ts';
 
 describe('Reshape', () => {
   it('copies 0 dims and solves -1 from the element count', () => {
@@ -167,5 +167,12 @@ describe('grouping outside detectors', () => {
     expect(p.nodes.find((n) => n.name === 'c1')!.group).toBe('backbone/stem');
     expect(p.nodes.find((n) => n.name === 'c2')!.group).toBe('backbone/stage1');
     expect(p.warnings.some((w) => w.includes('no predictor'))).toBe(true);
+  });
+});
+
+describe('Upsample (deprecated)', () => {
+  it('reads float scales from the attribute in opset 7', () => {
+    const m = model(7, [node('Upsample', ['x'], ['y'], { mode: 'nearest', scales: floatsAttr([1, 1, 2, 2]) })], [input('x', [1, 8, 5, 7])]);
+    expect(inferShapes(m).get('y')).toEqual([1, 8, 10, 14]);
   });
 });

@@ -2,7 +2,13 @@
 import { onnx, type Model, type INodeProto, type ITensorProto } from '../../src/onnx/proto.ts';
 import { float32Tensor, int64Tensor } from '../../src/onnx/tensor.ts';
 
-type Attr = number | number[] | string | ITensorProto;
+/** A FLOATS attribute (a plain number[] is written as INTS). */
+export interface FloatList {
+  floatList: number[];
+}
+export const floatsAttr = (values: number[]): FloatList => ({ floatList: values });
+
+type Attr = number | number[] | string | ITensorProto | FloatList;
 
 export function node(op: string, inputs: string[], outputs: string[], attrs: Record<string, Attr> = {}, name?: string): INodeProto {
   const attribute = Object.entries(attrs).map(([key, v]) => {
@@ -12,6 +18,7 @@ export function node(op: string, inputs: string[], outputs: string[], attrs: Rec
     }
     if (typeof v === 'string') return { name: key, type: A.STRING, s: new TextEncoder().encode(v) };
     if (Array.isArray(v)) return { name: key, type: A.INTS, ints: v };
+    if ('floatList' in v) return { name: key, type: A.FLOATS, floats: v.floatList };
     return { name: key, type: A.TENSOR, t: v };
   });
   return onnx.NodeProto.create({ opType: op, input: inputs, output: outputs, name: name ?? outputs[0], attribute });

@@ -122,6 +122,17 @@ export const elementwiseRules: OpRule[] = [
     count: () => NO_COST,
   },
   {
+    op: 'CastLike',
+    family: 'elementwise',
+    hasWeights: false,
+    rule: '0 (a type conversion)',
+    infer(ctx) {
+      const to = ctx.dtype(1);
+      return [{ shape: [...ctx.shape(0)], dtype: to, value: ctx.value(0)?.map((v) => castValue(v, to)) }];
+    },
+    count: () => NO_COST,
+  },
+  {
     op: 'Dropout',
     family: 'elementwise',
     hasWeights: false,

@@ -1,7 +1,7 @@
 // Resize / Upsample. Inputs moved across opsets (ONNX spec): opset 10 (X, scales); 11-12 (X, roi, scales,
 // sizes?); 13+ (X, roi?, scales?, sizes?); 18+ adds the `axes` attribute. Output dims are `sizes` when
 // given, else floor(input dim x scale).
-import { attrInts, attrString } from '../../onnx/attributes.ts';
+import { attrFloats, attrInts, attrString } from '../../onnx/attributes.ts';
 import { ShapeError, elementCount, normalizeAxis, type CountContext, type OpRule, type ShapeContext } from './rule.ts';
 
 function resizeInfer(ctx: ShapeContext) {
@@ -33,7 +33,7 @@ function resizeInfer(ctx: ShapeContext) {
 function upsampleInfer(ctx: ShapeContext) {
   const x = ctx.shape(0);
   // Upsample (deprecated): scales an attribute in opset 7, an input from opset 9.
-  const scales = ctx.has(1) ? ctx.requireValue(1, 'scales') : attrInts(ctx.node, 'scales', []);
+  const scales = ctx.has(1) ? ctx.requireValue(1, 'scales') : attrFloats(ctx.node, 'scales', []);
   if (scales.length !== x.length) throw new ShapeError(`Upsample scales [${scales}] do not fit rank ${x.length}`);
   return [{ shape: x.map((d, i) => Math.floor(d * scales[i])) }];
 }

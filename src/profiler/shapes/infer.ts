@@ -87,9 +87,10 @@ export function runShapeInference(index: GraphIndex, inputShapes: Map<string, nu
         downstream++;
         continue;
       }
-      if (!(err instanceof ShapeError)) throw err;
-      if (strict) throw new InputError(`node ${nodeLabel(node)}: ${err.message}`);
-      warnings.push(`node ${nodeLabel(node)}: cannot infer its output shape: ${err.message}`);
+      // A rule tripping over an unusual node (not only a ShapeError) must not sink the whole profile.
+      const why = err instanceof Error ? err.message : String(err);
+      if (strict) throw new InputError(`node ${nodeLabel(node)}: ${why}`);
+      warnings.push(`node ${nodeLabel(node)}: cannot infer its output shape: ${why}`);
     }
   }
   for (const [op, n] of unknownOps) warnings.push(`unknown op ${op} (${n} node${n > 1 ? 's' : ''}): counted as 0, outputs left unshaped`);
