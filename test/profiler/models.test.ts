@@ -90,8 +90,9 @@ describe.skipIf(!hasSharedData())('RetinaNet-R50-FPN (shared models: needs ../sh
   it('lets --groups rules override the automatic grouping', () => {
     const p = profileModel(retinanet, {
       inputShapes: { images: [1, 3, 512, 512] },
-      groups: [{ pattern: '^/backbone/fpn/', group: 'fpn' }],
+      groups: [{ pattern: '^/backbone/fpn/', group: 'fpn' }, { pattern: '^/no/such/node', group: 'x' }],
     });
+    expect(p.warnings).toEqual(['--groups: pattern "^/no/such/node" matched no node name']);
     expect(groupSum(p, 'fpn').macs).toBe(retinanetMacs(512, 512).fpn);
     expect(groupSum(p, 'neck').macs).toBe(0);
   });

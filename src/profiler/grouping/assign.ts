@@ -41,12 +41,13 @@ export function assignGroups(index: GraphIndex, tensors: Map<string, TensorInfo>
     groups[i] = fed !== undefined ? groups[fed]! : 'backbone/stem';
   }
 
-  applyRules(index, groups as string[], rules);
+  warnings.push(...applyRules(index, groups as string[], rules));
   return { groups: groups as string[], warnings };
 }
 
-function applyRules(index: GraphIndex, groups: string[], rules: GroupRule[]): void {
-  if (rules.length === 0) return;
+/** Applies the rules in place (first match wins); returns a warning for each rule that matched nothing. */
+function applyRules(index: GraphIndex, groups: string[], rules: GroupRule[]): string[] {
+  if (rules.length === 0) return [];
   const compiled = rules.map((r) => {
     try {
       return { re: new RegExp(r.pattern), group: r.group };
@@ -54,9 +55,13 @@ function applyRules(index: GraphIndex, groups: string[], rules: GroupRule[]): vo
       throw new InputError(`--groups: pattern ${JSON.stringify(r.pattern)} is not a valid regular expression (${(err as Error).message})`);
     }
   });
+  const used = new Set<number>();
   index.nodes.forEach((node, i) => {
     const name = node.name || (node.output ?? [])[0] || '';
-    const hit = compiled.find((r) => r.re.test(name));
-    if (hit) groups[i] = hit.group;
+    const hit = compiled.findIndex((r) => r.re.test(name));
+    if (hit < 0) return;
+    groups[i] = compiled[hit].group;
+    used.add(hit);
   });
+  return rules.flatMap((r, k) => (used.has(k) ? [] : [`--groups: pattern ${JSON.stringify(r.pattern)} matched no node name`]));
 }
