@@ -49,6 +49,14 @@ function readGroupRules(file: string): GroupRule[] {
   return parsed.data;
 }
 
+/**
+ * Writes to stdout and waits until it is flushed: the CLI exits right after the command, which would cut a
+ * large JSON short when stdout is a pipe.
+ */
+function writeOut(text: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+}
+
 const HELP = `
 Conventions: 1 MAC (multiply-accumulate) = 2 FLOPs; totals print both, named. Conv MACs = output elements x
 (Cin/group) x kernel area, FLOPs = 2 x MACs + bias adds; MatMul/Gemm likewise; elementwise ops and activations
@@ -70,9 +78,9 @@ export function registerProfile(program: Command): void {
     .option('--top <n>', 'how many of the costliest nodes the table lists', '10')
     .option('--rules', 'print the counting rule of every supported op and exit')
     .addHelpText('after', HELP)
-    .action((model: string | undefined, options: ProfileCliOptions) => {
+    .action(async (model: string | undefined, options: ProfileCliOptions) => {
       if (options.rules) {
-        process.stdout.write(formatRules(allRules()));
+        await writeOut(formatRules(allRules()));
         return;
       }
       if (!model) throw new InputError('profile: give an ONNX file (or --rules)');
@@ -100,7 +108,6 @@ export function registerProfile(program: Command): void {
       }
       profile.model = model;
       if (options.csv) writeFileSync(options.csv, profileCsv(profile));
-      if (options.json) process.stdout.write(`${JSON.stringify(profileJson(profile), null, 1)}\n`);
-      else process.stdout.write(formatProfileTable(profile, { top }));
+      await writeOut(options.json ? `${JSON.stringify(profileJson(profile), null, 1)}\n` : formatProfileTable(profile, { top }));
     });
 }

@@ -59,6 +59,15 @@ describe.skipIf(!hasSharedData())('flopmap profile (CLI, on the shared models: n
     expect(lines).toHaveLength(json.nodes.length + 1);
   });
 
+  it('--json of the whole RetinaNet graph comes through a pipe complete: 151.54 GMACs at 800x800 (torchvision\'s figure)', () => {
+    const r = flopmap(dataPath('models', 'retinanet_r50_fpn_zero.onnx'), '--input', 'images=1x3x800x800', '--json');
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as { totals: { macs: number }; nodes: unknown[] };
+    expect(json.nodes).toHaveLength(631);
+    // torchvision documents retinanet_resnet50_fpn at "151.54 GFLOPS", which are MACs (see DESIGN.md).
+    expect((json.totals.macs / 1e9).toFixed(2)).toBe('151.54');
+  });
+
   it('the table names GMACs and GFLOPs side by side, with group shares', () => {
     const r = flopmap(nanodet, '--top', '3');
     expect(r.code).toBe(0);
