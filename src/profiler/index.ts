@@ -5,7 +5,7 @@ import { countNode } from './count.ts';
 import { indexGraph, type GraphIndex } from './graph.ts';
 import { assignGroups } from './grouping/assign.ts';
 import { resolveInputShapes } from './inputs.ts';
-import { compareGroupNames } from './report.ts';
+import { compareGroupNames } from './grouping/order.ts';
 import { runShapeInference } from './shapes/infer.ts';
 import type { GroupProfile, NodeProfile, Profile, ProfileOptions } from './types.ts';
 

@@ -1,6 +1,7 @@
 // Text, JSON and CSV renderings of a profile (returned as strings; the CLI prints them).
 import { stringify } from 'csv-stringify/sync';
 import type { OpRule } from './ops/rule.ts';
+import { compareGroupNames } from './grouping/order.ts';
 import type { Profile } from './types.ts';
 
 const G = 1e9;
@@ -21,28 +22,6 @@ function mega(x: number): string {
 export function alignColumns(rows: string[][], right: boolean[]): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   return rows.map((r) => r.map((cell, c) => (right[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
-}
-
-const TOP_ORDER = ['backbone', 'neck', 'head', 'post'];
-
-/** Flow order: backbone before neck before head before post; stem before stage1..; P3 before P4; cls before box. */
-export function compareGroupNames(a: string, b: string): number {
-  const pa = a.split('/');
-  const pb = b.split('/');
-  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
-    if (pa[i] === pb[i]) continue;
-    const key = (seg: string, depth: number): [number, string] => {
-      if (depth === 0) return [TOP_ORDER.includes(seg) ? TOP_ORDER.indexOf(seg) : 9, seg];
-      if (seg === 'stem' || seg === 'cls') return [0, seg];
-      if (seg === 'box') return [1, seg];
-      const m = /^(?:stage|P)(\d+)$/.exec(seg);
-      return [m ? Number(m[1]) + 1 : 99, seg];
-    };
-    const [ka, sa] = key(pa[i], i);
-    const [kb, sb] = key(pb[i], i);
-    return ka - kb || sa.localeCompare(sb);
-  }
-  return pa.length - pb.length;
 }
 
 /** Groups with their parents' subtotals (backbone, head, head/P3), in flow order. */
