@@ -1,7 +1,7 @@
 // Shape inference over the whole graph, in topological order, with constant folding of the shape
 // subgraphs exporters emit. Each op's rule lives in the registry (src/profiler/ops).
 import { InputError } from '../../errors.ts';
-import type { INodeProto } from '../../onnx/proto.ts';
+import { DataType, type INodeProto } from '../../onnx/proto.ts';
 import { tensorDims, tensorToNumbers } from '../../onnx/tensor.ts';
 import type { GraphIndex } from '../graph.ts';
 import { elemType } from '../inputs.ts';
@@ -57,8 +57,10 @@ export function runShapeInference(index: GraphIndex, inputShapes: Map<string, nu
   for (const [name, shape] of inputShapes) tensors.set(name, { shape, dtype: elemType(infos.get(name)) });
   for (const [name, t] of index.initializers) {
     const shape = tensorDims(t);
-    const small = elementCount(shape) <= MAX_FOLDED;
-    tensors.set(name, { shape, dtype: t.dataType ?? 1, value: small ? tensorToNumbers(t) : undefined });
+    const dtype = t.dataType ?? 1;
+    // String tensors have no numeric reading; they never take part in shape arithmetic.
+    const foldable = elementCount(shape) <= MAX_FOLDED && dtype !== DataType.STRING;
+    tensors.set(name, { shape, dtype, value: foldable ? tensorToNumbers(t) : undefined });
   }
 
   const unknownOps = new Map<string, number>();
