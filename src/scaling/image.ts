@@ -156,15 +156,19 @@ export function toNchw(
 ): Float32Array {
   const plane = inputWidth * inputHeight;
   const out = new Float32Array(3 * plane);
-  for (let c = 0; c < 3; c++) {
-    const source = format.order === 'rgb' ? c : 2 - c;
-    const scale = 1 / format.std[c];
-    const shift = format.mean[c];
-    const base = c * plane;
-    for (let y = 0; y < height; y++) {
-      let src = y * width * 3 + source;
-      let dst = base + y * inputWidth;
-      for (let x = 0; x < width; x++, src += 3, dst++) out[dst] = (rgb[src] - shift) * scale;
+  // Source byte offset of each tensor channel inside an interleaved RGB pixel.
+  const [s0, s1, s2] = format.order === 'rgb' ? [0, 1, 2] : [2, 1, 0];
+  const [m0, m1, m2] = format.mean;
+  const [k0, k1, k2] = format.std.map((v) => 1 / v);
+  // One pass over the pixels, writing the three planes side by side.
+  for (let y = 0; y < height; y++) {
+    let src = y * width * 3;
+    let dst = y * inputWidth;
+    const end = dst + width;
+    for (; dst < end; dst++, src += 3) {
+      out[dst] = (rgb[src + s0] - m0) * k0;
+      out[plane + dst] = (rgb[src + s1] - m1) * k1;
+      out[2 * plane + dst] = (rgb[src + s2] - m2) * k2;
     }
   }
   return out;

@@ -98,9 +98,7 @@ export async function runDetection(options: RunDetectionOptions): Promise<Detect
   const evaluation = evaluateBbox(gt, detections, { imgIds: jobs.map((j) => j.id) });
   const [height, width] = family.representativeInput(size);
   const macsInput = [1, 3, height, width];
-  const profile = profileModel(family.staticInput ? model : withInputSize(model, height, width), {
-    inputShapes: { [imageInputName(model)]: macsInput },
-  });
+  const profile = profileModel(model, { inputShapes: { [imageInputName(model)]: macsInput } });
   return {
     model: typeof options.modelPath === 'string' ? basename(options.modelPath) : label,
     family: family.name,
