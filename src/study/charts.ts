@@ -49,7 +49,7 @@ export function curveRows(points: readonly PointResult[]): CurveRow[] {
       for (const p of members) {
         const gflops = p.flops / 1e9;
         const mAP = p.stats!.AP * 100;
-        const label = p.variant ?? (p.size === p.width ? String(p.size) : `${p.size}x${p.width}`);
+        const label = p.variant ?? String(p.size);
         rows.push({
           series,
           model,
@@ -83,8 +83,8 @@ export function tradeoffSpec(rows: readonly CurveRow[], title: string): TopLevel
   return {
     $schema: SCHEMA,
     title,
-    width: 560,
-    height: 360,
+    width: 680,
+    height: 420,
     data: { values: rows.map((r) => ({ ...r })) },
     layer: [
       {
@@ -114,10 +114,18 @@ export function coarseGroup(name: string): string {
   return parts[0] || 'other';
 }
 
+/** Data-flow order of the coarse groups: backbone, neck, head/P3 ... head/P7, post, then anything else. */
+export function groupRank(group: string): number {
+  const level = /^head\/P(\d)$/.exec(group);
+  if (level) return 10 + Number(level[1]);
+  return { backbone: 0, neck: 1, head: 9, post: 20 }[group] ?? 30;
+}
+
 export interface GroupRow {
   id: string;
   order: number;
   group: string;
+  rank: number;
   gflops: number;
   description: string;
 }
@@ -130,13 +138,14 @@ export function groupRows(points: readonly PointResult[]): GroupRow[] {
     for (const g of p.groups) sums.set(coarseGroup(g.name), (sums.get(coarseGroup(g.name)) ?? 0) + g.flops);
     for (const [group, flops] of sums) {
       const gflops = flops / 1e9;
-      rows.push({ id: p.id, order, group, gflops, description: `point: ${p.id}; group: ${group}; GFLOPs: ${gflops.toFixed(3)}` });
+      rows.push({ id: p.id, order, group, rank: groupRank(group), gflops, description: `point: ${p.id}; group: ${group}; GFLOPs: ${gflops.toFixed(3)}` });
     }
   });
   return rows;
 }
 
 export function groupBarSpec(rows: readonly GroupRow[], pointCount: number): TopLevelSpec {
+  const domain = [...new Set(rows.map((r) => r.group))].sort((a, b) => groupRank(a) - groupRank(b) || a.localeCompare(b));
   return {
     $schema: SCHEMA,
     title: 'FLOPs per group for each point',
@@ -145,10 +154,10 @@ export function groupBarSpec(rows: readonly GroupRow[], pointCount: number): Top
     data: { values: rows.map((r) => ({ ...r })) },
     mark: { type: 'bar' },
     encoding: {
-      y: { field: 'id', type: 'nominal', title: null, sort: { field: 'order', op: 'min' } },
+      y: { field: 'id', type: 'nominal', title: null, sort: { field: 'order', op: 'min' }, axis: { labelLimit: 360 } },
       x: { field: 'gflops', type: 'quantitative', stack: 'zero', title: 'GFLOPs' },
-      color: { field: 'group', type: 'nominal', title: 'group', sort: 'ascending' },
-      order: { field: 'group', type: 'nominal', sort: 'ascending' },
+      color: { field: 'group', type: 'nominal', title: 'group', scale: { domain } },
+      order: { field: 'rank', type: 'quantitative', sort: 'ascending' },
       description: { field: 'description' },
     },
   };

@@ -18,26 +18,29 @@ function reduction(p: PointResult, points: readonly PointResult[]): string {
   return `${(base.flops / p.flops).toFixed(2)}x`;
 }
 
-const TABLE_HEAD = [
-  'point', 'strategy', 'input', 'variant', 'GMACs', 'GFLOPs', 'FLOPs cut', 'params (M)',
-  'AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR100', 'images', 'seconds', 'error',
-];
+const COST_HEAD = ['point', 'strategy', 'input', 'variant', 'GMACs', 'GFLOPs', 'FLOPs cut', 'params (M)'];
+const COCO_HEAD = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR100', 'images', 'seconds'];
 
-function tableRow(p: PointResult, points: readonly PointResult[]): string {
+/** The table's header; the COCO columns only when some point has mAP. */
+function tableHead(withCoco: boolean): string[] {
+  return [...COST_HEAD, ...(withCoco ? COCO_HEAD : []), 'error'];
+}
+
+function tableRow(p: PointResult, points: readonly PointResult[], withCoco: boolean): string {
   const s = p.stats;
   const ap = (v: number | undefined) => (v === undefined ? '' : v < 0 ? '-' : fmt(v * 100, 1));
   const cells = [
     p.id,
     p.strategy,
-    p.size === p.width ? String(p.size) : `${p.size}x${p.width}`,
+    p.height === p.width ? String(p.height) : `${p.height}x${p.width}`,
     p.variant ?? '',
     fmt(p.macs / 1e9, 3),
     fmt(p.flops / 1e9, 3),
     reduction(p, points),
     fmt(p.params / 1e6, 2),
-    ap(s?.AP), ap(s?.AP50), ap(s?.AP75), ap(s?.APs), ap(s?.APm), ap(s?.APl), ap(s?.AR100),
-    String(p.images),
-    fmt(p.seconds, 1),
+    ...(withCoco
+      ? [ap(s?.AP), ap(s?.AP50), ap(s?.AP75), ap(s?.APs), ap(s?.APm), ap(s?.APl), ap(s?.AR100), String(p.images), fmt(p.seconds, 1)]
+      : []),
     p.error ?? '',
   ];
   return `<tr class="point${p.error ? ' failed' : ''}" data-id="${esc(p.id)}">${cells.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`;
@@ -103,8 +106,8 @@ export async function buildReportHtml(results: StudyResults): Promise<string> {
   }
   parts.push(
     '<h2>Points</h2>',
-    `<table id="points"><thead><tr>${TABLE_HEAD.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>`,
-    `<tbody>${points.map((p) => tableRow(p, points)).join('\n')}</tbody></table>`,
+    `<table id="points"><thead><tr>${tableHead(anyMap).map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>`,
+    `<tbody>${points.map((p) => tableRow(p, points, anyMap)).join('\n')}</tbody></table>`,
   );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>flopmap: ${esc(results.study)}</title>

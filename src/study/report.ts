@@ -10,13 +10,13 @@ import { STAT_KEYS, type StudyResults } from './results.ts';
 export function resultsCsv(results: StudyResults): string {
   const groups = [...new Set(results.points.flatMap((p) => p.groups.map((g) => g.name)))].sort();
   const header = [
-    'id', 'model', 'family', 'strategy', 'size', 'width', 'variant', 'macs', 'flops', 'params',
+    'id', 'model', 'family', 'strategy', 'size', 'height', 'width', 'variant', 'macs', 'flops', 'params',
     ...STAT_KEYS, 'images', 'seconds', 'error', ...groups.map((g) => `macs:${g}`),
   ];
   const rows = results.points.map((p) => {
     const byGroup = new Map(p.groups.map((g) => [g.name, g.macs]));
     return [
-      p.id, p.model, p.family, p.strategy, p.size, p.width, p.variant ?? '', p.macs, p.flops, p.params,
+      p.id, p.model, p.family, p.strategy, p.size, p.height, p.width, p.variant ?? '', p.macs, p.flops, p.params,
       ...STAT_KEYS.map((k) => (p.stats ? p.stats[k] : '')),
       p.images, p.seconds, p.error ?? '',
       ...groups.map((g) => byGroup.get(g) ?? 0),

@@ -25,8 +25,10 @@ export interface PointResult {
   model: string;
   family: string;
   strategy: Strategy;
-  /** Input height (the side for square inputs). */
+  /** The `--size` of the point (the side of a square input; RetinaNet's shorter side before padding). */
   size: number;
+  /** The input actually profiled and run. */
+  height: number;
   width: number;
   /** Light-head variant id (`conv1x1-P3`), null for the original network. */
   variant: string | null;
@@ -61,6 +63,7 @@ const pointSchema = z.object({
   family: z.string().default(''),
   strategy: z.enum(STRATEGIES),
   size: z.number(),
+  height: z.number().optional(),
   width: z.number().optional(),
   variant: z.string().nullable().default(null),
   macs: z.number(),
@@ -91,7 +94,7 @@ export function parseResults(json: unknown, file: string): StudyResults {
     throw fileError(file, `not a flopmap results.json: ${first.join('; ')}`);
   }
   const r = parsed.data;
-  const points: PointResult[] = r.points.map((p) => ({ ...p, width: p.width ?? p.size }));
+  const points: PointResult[] = r.points.map((p) => ({ ...p, height: p.height ?? p.size, width: p.width ?? p.size }));
   return {
     study: r.study,
     description: r.description,

@@ -185,6 +185,7 @@ function failedPoint(plan: PointPlan, error: string): PointResult {
     family: plan.model.family,
     strategy: plan.strategy,
     size: plan.size.side ?? plan.size.height,
+    height: plan.size.height,
     width: plan.size.width,
     variant: plan.variantId,
     macs: 0,

@@ -20,6 +20,7 @@ export function point(
     family: 'nanodet',
     strategy,
     size: Number(size),
+    height: Number(size),
     width: Number(size),
     variant: strategy === 'layer-specific' ? id.split('+')[1]!.split('@')[0]! : null,
     macs: (gflops * 1e9) / 2,

@@ -69,7 +69,7 @@ describe('report', () => {
   it('writes a CSV row per point with the 12 COCO numbers and per-group MACs', () => {
     const lines = resultsCsv(sampleResults()).trim().split('\n');
     expect(lines).toHaveLength(10);
-    expect(lines[0]).toMatch(/^id,model,family,strategy,size,width,variant,macs,flops,params,AP,AP50,.*,ARl,images,seconds,error,macs:backbone\/stage2,/);
+    expect(lines[0]).toMatch(/^id,model,family,strategy,size,height,width,variant,macs,flops,params,AP,AP50,.*,ARl,images,seconds,error,macs:backbone\/stage2,/);
     expect(lines[1]!.split(',')).toHaveLength(lines[0]!.split(',').length);
   });
 });
