@@ -42,18 +42,21 @@ export async function detectImages(session: DetectorSession, jobs: readonly Imag
     return p;
   };
   const infer = async (index: number, input: PreparedInput): Promise<Inferred> => {
+    let outputs: Record<string, OutputTensor>;
     try {
-      return { index, input, outputs: await session.run(input.tensor, input.dims) };
+      outputs = await session.run(input.tensor, input.dims);
     } catch (err) {
       const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
       throw fileError(options.modelLabel, `onnxruntime failed on input ${input.dims.join('x')} (${jobs[index].path}): ${why}`);
     }
+    // A model that does not fit the family is reported at once, before any other image is looked at.
+    if (index === 0) checkFit(family, outputs, geometryOf(input), options.modelLabel);
+    return { index, input, outputs };
   };
 
   const detections: CocoDetection[] = [];
   const emit = ({ index, input, outputs }: Inferred): void => {
     const geometry = geometryOf(input);
-    if (index === 0) checkFit(family, outputs, geometry, options.modelLabel);
     const boxes = family.decode(outputs, geometry, options.decode);
     for (const d of toImageDetections(boxes, input.transform, family.categoryId, family.clipToImage)) {
       detections.push({ image_id: jobs[index].id, category_id: d.categoryId, bbox: d.bbox, score: d.score });
