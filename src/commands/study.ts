@@ -114,6 +114,8 @@ export function registerStudy(program: Command): void {
       const files = await writeReport(outDir, results);
       if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
       const failed = results.points.filter((p) => p.error).length;
+      // The live bar does not list points; name the failures once it is gone.
+      if (process.stderr.isTTY) for (const p of results.points.filter((q) => q.error)) process.stderr.write(`${pointLine(p, false)}\n`);
       process.stderr.write(
         `sweep: ${results.points.length} points (${failed} failed) in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${files.html}\n`,
       );

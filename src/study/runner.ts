@@ -9,7 +9,7 @@ import type { Model } from '../onnx/proto.ts';
 import { toNumber } from '../onnx/proto.ts';
 import { hashOf, StudyCache, writeFileAtomic } from './cache.ts';
 import { prepareEvalSet, type EvalSet, type ShardFiles } from './eval-set.ts';
-import { planModelPoints, type PointPlan } from './points.ts';
+import { planModelPoints, planUnits, type PointPlan } from './points.ts';
 import type { CocoStats, PointResult, StudyResults } from './results.ts';
 import { sizeLabel, type InputSize, type LayerSpecificSpec, type Study, type StudyModel } from './schema.ts';
 import type { Detection, ShardRun, StudyStages } from './stages.ts';
@@ -139,14 +139,17 @@ async function runUnits(
   let seconds = 0;
   let done = 0;
   const total = evalSet.imageIds.length;
-  for (const shard of evalSet.shards) {
-    const unit = await runUnit(plan, run, shard, evalSet, cache, stages, threads, (d) =>
+  // One unit of work per (point, shard): each is a self-contained job (model file, images, annotations)
+  // with its own cache entry, the piece a queue could hand to another machine.
+  for (const unit of planUnits(plan, evalSet.shards)) {
+    const shard = evalSet.shards[unit.shard.index]!;
+    const outcome = await runUnit(plan, run, shard, evalSet, cache, stages, threads, (d) =>
       emit({ kind: 'images', id: plan.id, done: done + d, total, cached: false }),
     );
     done += shard.imageIds.length;
-    if (unit.cached) emit({ kind: 'images', id: plan.id, done, total, cached: true });
-    for (const d of unit.run.detections) detections.push(d);
-    seconds += unit.run.seconds;
+    if (outcome.cached) emit({ kind: 'images', id: plan.id, done, total, cached: true });
+    for (const d of outcome.run.detections) detections.push(d);
+    seconds += outcome.run.seconds;
   }
   return { detections, seconds, images: total };
 }
