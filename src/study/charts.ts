@@ -15,6 +15,8 @@ export interface CurveRow {
   gflops: number;
   mAP: number;
   description: string;
+  /** The baseline sits on every line of its model; it is labelled once. */
+  labelled: boolean;
 }
 
 const STRATEGY_NAMES: Record<string, string> = {
@@ -43,7 +45,7 @@ export function curveRows(points: readonly PointResult[]): CurveRow[] {
     const baselines = mine.filter((p) => p.strategy === 'baseline');
     const strategies = (['input-scaling', 'layer-specific'] as const).filter((s) => mine.some((p) => p.strategy === s));
     const lines = strategies.length > 0 ? strategies : baselines.length > 0 ? (['baseline'] as const) : [];
-    for (const strategy of lines) {
+    lines.forEach((strategy, lineIndex) => {
       const series = seriesName(model, strategy);
       const members = strategy === 'baseline' ? baselines : [...baselines, ...mine.filter((p) => p.strategy === strategy)];
       for (const p of members) {
@@ -59,9 +61,10 @@ export function curveRows(points: readonly PointResult[]): CurveRow[] {
           gflops,
           mAP,
           description: `series: ${series}; point: ${p.id}; GFLOPs: ${gflops.toFixed(3)}; mAP: ${mAP.toFixed(1)}`,
+          labelled: p.strategy !== 'baseline' || lineIndex === 0,
         });
       }
-    }
+    });
   }
   return rows;
 }
@@ -100,6 +103,7 @@ export function tradeoffSpec(rows: readonly CurveRow[], title: string): TopLevel
         },
       },
       {
+        transform: [{ filter: 'datum.labelled' }],
         mark: { type: 'text', dx: 6, dy: -6, align: 'left', fontSize: 10, color: '#555' },
         encoding: { x, y, text: { field: 'label' } },
       },
