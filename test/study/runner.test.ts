@@ -1,10 +1,12 @@
 // The sweep on real data (NanoDet-m on 3 COCO images): resume from the cache, failures recorded per point.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.ts';
 import { hasSharedData } from '../../src/data-dir.ts';
 import { realStages } from '../../src/study/real-stages.ts';
+import { loadResults } from '../../src/study/results.ts';
 import { runStudy, type StudyEvent } from '../../src/study/runner.ts';
 import { parseStudy } from '../../src/study/schema.ts';
 import type { StudyStages } from '../../src/study/stages.ts';
@@ -81,5 +83,47 @@ describe.skipIf(!hasSharedData())(`sweep runner (${why})`, () => {
     expect(summary['nanodet-m@320']).toBe('ok');
     expect(summary['nanodet-m@250']).toMatch(/250/);
     expect(summary['missing@416']).toMatch(/no-such-model\.onnx/);
+  });
+});
+
+describe.skipIf(!hasSharedData())(`flopmap sweep, profile-only study on the zero-weight RetinaNet graph (${why})`, () => {
+  it('writes FLOPs-only points and a page that says there is no mAP', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flopmap-rn-'));
+    const file = join(dir, 'rn.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'rn',
+        models: [{ id: 'retinanet', path: '${data}/models/retinanet_r50_fpn_zero.onnx', family: 'retinanet', size: 800 }],
+        data: { evaluate: false },
+        inputScaling: { sizes: [512] },
+        layerSpecific: [{ block: 'conv1x1', levels: ['P3'], fit: false, init: 'random' }],
+      }),
+    );
+    const out = join(dir, 'out');
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    let code: number;
+    try {
+      code = await main(['node', 'flopmap', 'sweep', file, '--out', out]);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(code).toBe(0);
+    const results = loadResults(join(out, 'results.json'));
+    expect(results.evaluated).toBe(false);
+    const [base, small, light] = results.points;
+    expect(results.points.map((p) => [p.id, p.height, p.width, p.stats, p.error])).toEqual([
+      ['retinanet@800', 800, 1216, null, undefined],
+      ['retinanet@512', 512, 768, null, undefined],
+      ['retinanet+conv1x1-P3-random@800', 800, 1216, null, undefined],
+    ]);
+    const p3 = (p: typeof base) => p!.groups.filter((g) => g.name.startsWith('head/P3')).reduce((s, g) => s + g.flops, 0);
+    expect(small!.flops / base!.flops).toBeCloseTo((512 * 768) / (800 * 1216), 1);
+    expect(p3(light)).toBeLessThan(p3(base) / 4); // 3x3 -> 1x1 tower convs and class predictor
+    expect(light!.flops).toBeLessThan(base!.flops);
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    expect(html).toMatch(/id="no-map"/);
+    expect(readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n')).toHaveLength(4);
   });
 });
