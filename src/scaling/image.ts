@@ -101,11 +101,13 @@ export function resizeGeometry(width: number, height: number, spec: ResizeSpec):
 export async function prepareImage(path: string, spec: ResizeSpec, format: PixelFormat): Promise<PreparedInput> {
   if (!existsSync(path)) throw fileError(path, 'image not found');
   try {
-    const meta = await sharp(path).metadata();
+    // One sharp instance: the header read for the size is reused by the decode.
+    const image = sharp(path, { sequentialRead: true });
+    const meta = await image.metadata();
     if (!meta.width || !meta.height) throw new Error('no image size in the header');
     const geo = resizeGeometry(meta.width, meta.height, spec);
     // No EXIF auto-rotation: COCO boxes refer to the pixels as stored (as pycocotools/cv2 read them).
-    let pipeline = sharp(path)
+    let pipeline = image
       .removeAlpha()
       .toColourspace('srgb')
       .resize(geo.contentWidth, geo.contentHeight, { fit: 'fill', kernel: 'linear' });

@@ -63,7 +63,7 @@ export function selectBoxes(list: BoxList, indices: readonly number[]): BoxList 
  * Ties keep the earlier index.
  */
 export function topKIndices(values: Float32Array, k: number, start = 0, end = values.length, minValue = -Infinity): Int32Array {
-  const heap = new Int32Array(Math.max(0, k));
+  const heap = new Int32Array(Math.max(0, Math.min(k, end - start)));
   let size = 0;
   // Min-heap on (value, -index): the root is the weakest kept entry.
   const weaker = (a: number, b: number): boolean => values[a] < values[b] || (values[a] === values[b] && a > b);
@@ -83,7 +83,7 @@ export function topKIndices(values: Float32Array, k: number, start = 0, end = va
   for (let i = start; i < end; i++) {
     const v = values[i];
     if (!(v > minValue)) continue;
-    if (size < k) {
+    if (size < heap.length) {
       let pos = size++;
       heap[pos] = i;
       while (pos > 0) {

@@ -4,7 +4,7 @@ import { evaluateBbox, loadGroundTruth } from '../coco-eval/index.ts';
 import type { CocoDetection, CocoStats } from '../coco-eval/types.ts';
 import { InputError } from '../errors.ts';
 import { loadModel } from '../onnx/model-io.ts';
-import type { Model } from '../onnx/proto.ts';
+import { toNumber, type Model } from '../onnx/proto.ts';
 import { profileModel } from '../profiler/index.ts';
 import { withInputSize } from '../variants/input-size.ts';
 import { listAnnotatedImages } from './coco-dir.ts';
@@ -59,7 +59,7 @@ export function exportSize(model: Model): number | undefined {
   const name = imageInputName(model);
   const dims = model.graph.input.find((i) => i.name === name)?.type?.tensorType?.shape?.dim ?? [];
   const h = dims[2];
-  return h && !h.dimParam && h.dimValue ? Number(h.dimValue) : undefined;
+  return h && !h.dimParam && h.dimValue ? toNumber(h.dimValue) : undefined;
 }
 
 export async function runDetection(options: RunDetectionOptions): Promise<DetectionRun> {
