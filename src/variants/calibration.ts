@@ -1,0 +1,49 @@
+// Calibration images for fitting: a few COCO images (never the evaluation ones) preprocessed exactly as the
+// detector family expects, at the model's input size.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileError } from '../errors.ts';
+import type { Model } from '../onnx/proto.ts';
+import { toNumber } from '../onnx/proto.ts';
+import { getFamily, type FamilyName } from '../scaling/families/index.ts';
+import { prepareImage } from '../scaling/image.ts';
+import { imageInputName } from '../scaling/session.ts';
+
+export interface CalibrationImage {
+  file: string;
+  tensor: Float32Array;
+  dims: [number, number, number, number];
+}
+
+const IMAGE_FILE = /\.(jpe?g|png)$/i;
+
+/** DIR/calib when it exists (a COCO data folder), else DIR itself; it must hold images. */
+export function resolveCalibrationDir(dir: string): string {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw fileError(dir, 'calibration folder not found');
+  const calib = join(dir, 'calib');
+  const chosen = existsSync(calib) && statSync(calib).isDirectory() ? calib : dir;
+  if (!readdirSync(chosen).some((f) => IMAGE_FILE.test(f))) throw fileError(chosen, 'no calibration images (.jpg/.png) in this folder');
+  return chosen;
+}
+
+/** The square input size of a static export (its image input's H when H and W are fixed), else undefined. */
+export function staticInputSize(model: Model): number | undefined {
+  const name = imageInputName(model);
+  const input = model.graph.input.find((i) => i.name === name);
+  const dims = (input?.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimValue !== null && d.dimValue !== undefined ? toNumber(d.dimValue) : 0));
+  return dims.length === 4 && dims[2]! > 0 && dims[3]! > 0 ? dims[2] : undefined;
+}
+
+/** The first `count` images of `dir` (sorted by name), preprocessed for `family` at `size`. */
+export async function loadCalibrationImages(dir: string, family: FamilyName, size: number, count: number): Promise<CalibrationImage[]> {
+  const folder = resolveCalibrationDir(dir);
+  const files = readdirSync(folder).filter((f) => IMAGE_FILE.test(f)).sort().slice(0, count);
+  const spec = getFamily(family);
+  const images: CalibrationImage[] = [];
+  for (const f of files) {
+    const file = join(folder, f);
+    const prepared = await prepareImage(file, spec.resizeSpec(size), spec.pixelFormat);
+    images.push({ file, tensor: prepared.tensor, dims: prepared.dims });
+  }
+  return images;
+}

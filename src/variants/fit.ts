@@ -1,0 +1,158 @@
+// Fits the weights of replaced convs without training: the original model gives each replaced conv's output
+// on calibration images (captured by making it a graph output); the variant, partly fitted, gives each block's
+// actual input, so that a block is fitted on what earlier replaced blocks really produce (errors do not
+// compound unseen). Blocks whose inputs do not depend on unfitted blocks are fitted together in one pass.
+import type { Model } from '../onnx/proto.ts';
+import { float32Tensor } from '../onnx/tensor.ts';
+import { createDetectorSession } from '../scaling/session.ts';
+import type { BlockName } from './blocks.ts';
+import type { CalibrationImage } from './calibration.ts';
+import type { ConvLayer, ConvSpec, WrittenLayer } from './conv-spec.ts';
+import { accumulate, emptyStats, gatherOutputs, samplePositions, symmetrize, type FeatureMap } from './fit-stats.ts';
+import { fitBlock } from './fit-solve.ts';
+import { GraphEditor, cloneModel } from './graph-edit.ts';
+
+/** One replaced conv: the original (spec), its block and where the block's weights live in the variant. */
+export interface FitTarget {
+  spec: ConvSpec;
+  block: BlockName;
+  layers: ConvLayer[];
+  written: WrittenLayer[];
+}
+
+export interface FitOptions {
+  /** Output positions sampled per image and layer (default 256). */
+  positionsPerImage?: number;
+  threads?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface FitReport {
+  /** ||Y' - Y|| / ||Y|| per target at the sampled positions, Y' from the finished variant. */
+  relativeErrors: number[];
+  captureSeconds: number;
+  solveSeconds: number;
+  passes: number;
+}
+
+interface Samples {
+  positions: Int32Array;
+  outW: number;
+  y: Float32Array;
+}
+
+/** Runs `model` with `tensors` added as outputs on every image, handing each image's maps to `visit`. */
+async function capture(model: Model, tensors: string[], images: CalibrationImage[], threads: number, visit: (image: number, maps: Record<string, FeatureMap>) => void): Promise<void> {
+  const withOutputs = new GraphEditor(cloneModel(model));
+  for (const t of tensors) withOutputs.addOutput(t);
+  const session = await createDetectorSession(withOutputs.model, 'calibration model', threads);
+  try {
+    for (let i = 0; i < images.length; i++) {
+      const out = await session.run(images[i]!.tensor, images[i]!.dims);
+      const maps: Record<string, FeatureMap> = {};
+      for (const t of tensors) {
+        const o = out[t];
+        if (!o || o.dims.length !== 4) throw new Error(`calibration: tensor ${t} is not a 4-D feature map`);
+        maps[t] = { data: o.data, dims: o.dims };
+      }
+      visit(i, maps);
+    }
+  } finally {
+    await session.release();
+  }
+}
+
+/** Tensors an output depends on (its producer's inputs, transitively), in `editor`'s graph. */
+function ancestors(editor: GraphEditor, tensor: string): Set<string> {
+  const seen = new Set<string>();
+  const todo = [tensor];
+  while (todo.length > 0) {
+    const t = todo.pop()!;
+    if (seen.has(t)) continue;
+    seen.add(t);
+    for (const i of editor.producerOf(t)?.input ?? []) if (i) todo.push(i);
+  }
+  return seen;
+}
+
+export async function fitTargets(original: Model, variant: GraphEditor, targets: FitTarget[], images: CalibrationImage[], options: FitOptions = {}): Promise<FitReport> {
+  const threads = options.threads ?? 1;
+  const perImage = options.positionsPerImage ?? 256;
+  let captureSeconds = 0;
+  let solveSeconds = 0;
+  let passes = 0;
+  const clock = () => performance.now() / 1000;
+
+  // 1. The original outputs at sampled positions (one seeded set per target and image).
+  const samples: Samples[][] = targets.map(() => []);
+  let t0 = clock();
+  await capture(original, targets.map((t) => t.spec.output), images, threads, (i, maps) => {
+    targets.forEach((target, k) => {
+      const y = maps[target.spec.output]!;
+      const [, , h, w] = y.dims as [number, number, number, number];
+      const positions = samplePositions(h * w, perImage, 7919 * (k + 1) + i);
+      samples[k]![i] = { positions, outW: w, y: gatherOutputs(y, positions) };
+    });
+  });
+  captureSeconds += clock() - t0;
+  passes++;
+
+  // 2. Fit in waves: every target whose input no unfitted block feeds.
+  const pending = new Set(targets.map((_, k) => k));
+  let done = 0;
+  while (pending.size > 0) {
+    const blockOutputs = new Map([...pending].map((k) => [targets[k]!.spec.output, k]));
+    const wave = [...pending].filter((k) => {
+      const deps = ancestors(variant, targets[k]!.spec.input);
+      return ![...blockOutputs].some(([out, j]) => j !== k && deps.has(out));
+    });
+    if (wave.length === 0) throw new Error('fitting: replaced convs depend on each other in a cycle');
+    const stats = wave.map((k) => emptyStats(targets[k]!.spec, targets[k]!.block === 'conv1x1' ? 'centre' : 'full'));
+    t0 = clock();
+    await capture(variant.model, [...new Set(wave.map((k) => targets[k]!.spec.input))], images, threads, (i, maps) => {
+      wave.forEach((k, w) => {
+        const s = samples[k]![i]!;
+        accumulate(stats[w]!, targets[k]!.spec, maps[targets[k]!.spec.input]!, s.outW, s.positions, s.y);
+      });
+    });
+    captureSeconds += clock() - t0;
+    passes++;
+    t0 = clock();
+    wave.forEach((k, w) => {
+      const target = targets[k]!;
+      symmetrize(stats[w]!);
+      target.layers = fitBlock(target.block, target.spec, stats[w]!, target.layers);
+      writeWeights(variant, target);
+      pending.delete(k);
+      options.onProgress?.(++done, targets.length);
+    });
+    solveSeconds += clock() - t0;
+  }
+
+  // 3. The error of every block in the finished variant.
+  const errors = targets.map(() => ({ diff: 0, norm: 0 }));
+  t0 = clock();
+  await capture(variant.model, targets.map((t) => t.spec.output), images, threads, (i, maps) => {
+    targets.forEach((target, k) => {
+      const s = samples[k]![i]!;
+      const yNew = gatherOutputs(maps[target.spec.output]!, s.positions);
+      for (let j = 0; j < yNew.length; j++) {
+        errors[k]!.diff += (yNew[j]! - s.y[j]!) ** 2;
+        errors[k]!.norm += s.y[j]! ** 2;
+      }
+    });
+  });
+  captureSeconds += clock() - t0;
+  passes++;
+  const relativeErrors = errors.map((e) => (e.norm > 0 ? Math.sqrt(e.diff / e.norm) : Math.sqrt(e.diff)));
+  return { relativeErrors, captureSeconds, solveSeconds, passes };
+}
+
+/** Puts a target's current layer weights into the variant's initializers. */
+export function writeWeights(variant: GraphEditor, target: FitTarget): void {
+  target.layers.forEach((layer, i) => {
+    const names = target.written[i]!;
+    variant.setInitializer(float32Tensor(names.weight, layer.dims, layer.weight));
+    variant.setInitializer(float32Tensor(names.bias, [layer.dims[0]], layer.bias));
+  });
+}
