@@ -1,7 +1,12 @@
 // Accumulate phase: pycocotools' accumulate(). For every category, area range and maxDets, the detections of all
 // images are merged by descending score (stable: ties keep image order, then rank order), cumulative true and
-// false positives give recall and precision, precision is made monotone (the envelope), and read at each recall
-// threshold with np.searchsorted(rc, recThrs, side='left').
+// false positives give recall rc = tp / npig and precision pr = tp / (tp + fp + eps), precision is made monotone
+// from the right, and read at each recall threshold with np.searchsorted(rc, recThrs, side='left').
+//
+// Only true positives move rc, so the value read at a recall threshold r, pr_envelope[first i with rc[i] >= r],
+// is the maximum of pr over the true positives from that one on: pr at any other detection is at most pr at the
+// true positive before it. We therefore keep (rc, pr) at true positives only, the same doubles pycocotools
+// computes there, and divide once per true positive instead of twice per detection.
 import type { CellIndex } from './cell-index.ts';
 import { IGNORED, MATCHED, type MatchResult } from './match.ts';
 
@@ -15,16 +20,28 @@ export interface Accumulated {
   recall: Float64Array;
 }
 
-/** First index i with sorted[i] >= value among the first n entries (numpy searchsorted, side='left'). */
-function searchLeft(sorted: Float64Array, n: number, value: number): number {
+/** First index i < n with sorted[from + i] >= value, or n (numpy searchsorted, side='left'). */
+function searchLeft(sorted: Float64Array, from: number, n: number, value: number): number {
   let lo = 0;
   let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < value) lo = mid + 1;
+    if (sorted[from + mid] < value) lo = mid + 1;
     else hi = mid;
   }
   return lo;
+}
+
+/** Kept detections of category k, in the order of a stable sort of the concatenation by descending score. */
+function mergedOrder(index: CellIndex, k: number): Int32Array {
+  const start = index.dtStart[k * index.images];
+  const end = index.dtStart[(k + 1) * index.images];
+  const { dtScore } = index;
+  const sorted = new Int32Array(end - start);
+  for (let j = 0; j < sorted.length; j++) sorted[j] = start + j;
+  // positions follow the concatenation order, so "position ascending" is the stable tie-break
+  sorted.sort((x, y) => dtScore[y] - dtScore[x] || x - y);
+  return sorted;
 }
 
 export function accumulate(
@@ -38,59 +55,69 @@ export function accumulate(
   const R = recThrs.length;
   const K = index.cellCategories;
   const M = maxDets.length;
-  const I = index.images;
-  const N = index.dtArea.length;
-  const { dtScore, dtRank } = index;
+  const AT = A * T;
+  const { dtRank } = index;
   const { flags, npig } = matches;
   const precision = new Float64Array(T * R * K * A * M).fill(-1);
   const recall = new Float64Array(T * K * A * M).fill(-1);
-  let rc = new Float64Array(1024);
-  let pr = new Float64Array(1024);
+  const tp = new Int32Array(AT);
+  const fp = new Int32Array(AT);
+  const events = new Int32Array(AT); // true positives so far, per (a, t)
+  let evRc = new Float64Array(0); // [at * capacity + e]
+  let evPr = new Float64Array(0);
 
   for (let k = 0; k < K; k++) {
-    const start = index.dtStart[k * I];
-    const end = index.dtStart[(k + 1) * I];
-    // Kept detections of the category in concatenation order (images ascending, rank within image), sorted by
-    // descending score; ties by that order, which is what a stable sort of the concatenation gives.
-    const sorted = new Int32Array(end - start);
-    for (let j = 0; j < sorted.length; j++) sorted[j] = start + j;
-    sorted.sort((x, y) => dtScore[y] - dtScore[x] || x - y);
-    if (sorted.length > rc.length) {
-      rc = new Float64Array(sorted.length * 2);
-      pr = new Float64Array(sorted.length * 2);
+    let capacity = 0; // at most one true positive per non-ignored gt
+    for (let a = 0; a < A; a++) capacity = Math.max(capacity, npig[k * A + a]);
+    if (capacity === 0) continue; // every setting of this category stays -1
+    if (AT * capacity > evRc.length) {
+      evRc = new Float64Array(AT * capacity);
+      evPr = new Float64Array(AT * capacity);
     }
+    const sorted = mergedOrder(index, k);
     for (let m = 0; m < M; m++) {
-      // The first maxDets[m] detections of each image: a subsequence of the merged order (order unchanged).
+      // The first maxDets[m] detections of each image: a subsequence of the merged order.
       const maxDet = maxDets[m];
       const kept = sorted.filter((pos) => dtRank[pos] < maxDet);
       const nd = kept.length;
+      tp.fill(0);
+      fp.fill(0);
+      events.fill(0);
+      for (let j = 0; j < nd; j++) {
+        const base = kept[j] * AT;
+        for (let at = 0; at < AT; at++) {
+          const f = flags[base + at];
+          if (f & IGNORED) continue;
+          if (f & MATCHED) {
+            const a = (at / T) | 0;
+            const n = ++tp[at];
+            const e = at * capacity + events[at]++;
+            evRc[e] = n / npig[k * A + a];
+            evPr[e] = n / (fp[at] + n + EPS);
+          } else {
+            fp[at]++;
+          }
+        }
+      }
       for (let a = 0; a < A; a++) {
         const gtCount = npig[k * A + a];
-        if (gtCount === 0) continue; // precision and recall stay -1
+        if (gtCount === 0) continue;
         for (let t = 0; t < T; t++) {
-          const base = (a * T + t) * N;
-          let tp = 0;
-          let fp = 0;
-          for (let j = 0; j < nd; j++) {
-            const f = flags[base + kept[j]];
-            if ((f & IGNORED) === 0) {
-              if (f & MATCHED) tp++;
-              else fp++;
-            }
-            rc[j] = tp / gtCount;
-            pr[j] = tp / (fp + tp + EPS);
-          }
-          recall[((t * K + k) * A + a) * M + m] = nd > 0 ? rc[nd - 1] : 0;
-          for (let j = nd - 1; j > 0; j--) if (pr[j] > pr[j - 1]) pr[j - 1] = pr[j];
-          // q stays 0 from the first recall threshold that is never reached (pycocotools' try/except)
+          const at = a * T + t;
+          const from = at * capacity;
+          const nTp = events[at];
+          const rcLast = nd > 0 ? tp[at] / gtCount : 0;
+          recall[((t * K + k) * A + a) * M + m] = rcLast;
+          for (let e = from + nTp - 1; e > from; e--) if (evPr[e] > evPr[e - 1]) evPr[e - 1] = evPr[e];
           for (let r = 0; r < R; r++) {
-            const pi = searchLeft(rc, nd, recThrs[r]);
-            const at = (((t * R + r) * K + k) * A + a) * M + m;
-            precision[at] = pi < nd ? pr[pi] : 0;
-            if (pi >= nd) {
-              for (let r2 = r + 1; r2 < R; r2++) precision[(((t * R + r2) * K + k) * A + a) * M + m] = 0;
+            const at5 = (((t * R + r) * K + k) * A + a) * M + m;
+            // searchsorted past the end: pycocotools' try/except leaves this and every later point at 0
+            if (nd === 0 || recThrs[r] > rcLast) {
+              for (let r2 = r; r2 < R; r2++) precision[(((t * R + r2) * K + k) * A + a) * M + m] = 0;
               break;
             }
+            const e = searchLeft(evRc, from, nTp, recThrs[r]);
+            precision[at5] = e < nTp ? evPr[from + e] : 0; // no true positive at all: every pr is 0
           }
         }
       }

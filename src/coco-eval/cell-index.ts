@@ -42,6 +42,30 @@ function groupByKey(keyOf: Int32Array, keys: number): { order: Int32Array; start
   return { order, start };
 }
 
+/**
+ * Sorts the first n items by descending score, keeping the given order among equal scores (what
+ * np.argsort(-score, kind='mergesort') does): insertion sort for the usual handful, a stable sort beyond.
+ */
+function sortByScoreStable(items: Int32Array, n: number, score: Float64Array): void {
+  if (n > 32) {
+    // positions in `items` break ties, so that any sort algorithm gives the stable order
+    const sorted = Array.from(items.subarray(0, n), (item, pos) => ({ item, pos }))
+      .sort((x, y) => score[y.item] - score[x.item] || x.pos - y.pos);
+    for (let i = 0; i < n; i++) items[i] = sorted[i].item;
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const item = items[i];
+    const s = score[item];
+    let j = i - 1;
+    while (j >= 0 && score[items[j]] < s) {
+      items[j + 1] = items[j];
+      j--;
+    }
+    items[j + 1] = item;
+  }
+}
+
 export function buildCellIndex(
   gt: CocoGroundTruth,
   detections: readonly CocoDetection[],
@@ -109,25 +133,35 @@ export function buildCellIndex(
   const dtArea = new Float64Array(nAll);
   const dtScore = new Float64Array(nAll);
   const dtRank = new Int32Array(nAll);
-  const byScore = (a: number, b: number): number => detections[b].score - detections[a].score;
+  const score = new Float64Array(detections.length);
+  const boxes = new Float64Array(detections.length * 4);
+  for (let j = 0; j < detections.length; j++) {
+    if (dtKeys[j] < 0) continue;
+    const det = detections[j];
+    score[j] = det.score;
+    boxes.set(det.bbox, j * 4);
+  }
+  let cell = new Int32Array(256);
   let d = 0;
   for (let c = 0; c < cellCount; c++) {
     dtStart[c] = d;
     const lo = dtGroups.start[cellLo[c]];
-    const hi = dtGroups.start[cellHi[c]];
-    if (hi === lo) continue;
-    // Array.prototype.sort is stable (ES2019): equal scores keep their order in the cell, as mergesort does.
-    const cell = Array.from(dtGroups.order.subarray(lo, hi)).sort(byScore);
-    const kept = Math.min(cell.length, maxDet);
+    const n = dtGroups.start[cellHi[c]] - lo;
+    if (n === 0) continue;
+    if (n > cell.length) cell = new Int32Array(Math.max(n, cell.length * 2));
+    cell.set(dtGroups.order.subarray(lo, lo + n));
+    sortByScoreStable(cell, n, score);
+    const kept = Math.min(n, maxDet);
     for (let r = 0; r < kept; r++, d++) {
-      const det = detections[cell[r]];
-      const [x, y, w, h] = det.bbox;
-      dtBox[d * 4] = x;
-      dtBox[d * 4 + 1] = y;
+      const j = cell[r];
+      const w = boxes[j * 4 + 2];
+      const h = boxes[j * 4 + 3];
+      dtBox[d * 4] = boxes[j * 4];
+      dtBox[d * 4 + 1] = boxes[j * 4 + 1];
       dtBox[d * 4 + 2] = w;
       dtBox[d * 4 + 3] = h;
       dtArea[d] = w * h; // COCO.loadRes: area = bb[2] * bb[3]
-      dtScore[d] = det.score;
+      dtScore[d] = score[j];
       dtRank[d] = r;
     }
   }

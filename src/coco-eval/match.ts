@@ -11,7 +11,10 @@ export const MATCHED = 1;
 export const IGNORED = 2;
 
 export interface MatchResult {
-  /** flags[(a * T + t) * N + d] for kept detection d (N = number of kept detections). */
+  /**
+   * flags[d * A * T + a * T + t] for kept detection d: the A x T flags of a detection sit together, so that
+   * accumulate, which walks detections in score order, reads one cache line per detection.
+   */
   flags: Uint8Array;
   /** Non-ignored ground truths per (cell category kc, area range a): npig[kc * A + a]. */
   npig: Int32Array;
@@ -28,7 +31,8 @@ export function matchAll(
   const I = index.images;
   const Kc = index.cellCategories;
   const { gtStart, dtStart, gtArea, gtCrowd, gtIdNonZero, dtArea } = index;
-  const flags = new Uint8Array(A * T * N);
+  const AT = A * T;
+  const flags = new Uint8Array(AT * N);
   const npig = new Int32Array(Kc * A);
   // Scratch buffers, grown as needed and reused across cells.
   let ious = new Float64Array(1024);
@@ -80,7 +84,7 @@ export function matchAll(
           crowd[p] = gtCrowd[g0 + g];
         }
         for (let t = 0; t < T; t++) {
-          const base = (a * T + t) * N + d0;
+          const base = d0 * AT + a * T + t; // flags of detection d at base + d * AT
           if (haveIous) {
             taken.fill(0, 0, G);
             for (let d = 0; d < D; d++) {
@@ -99,15 +103,15 @@ export function matchAll(
               }
               if (m === -1) continue;
               taken[m] = 1;
-              flags[base + d] = (ignore[m] ? IGNORED : 0) | (gtIdNonZero[g0 + order[m]] ? MATCHED : 0);
+              flags[base + d * AT] = (ignore[m] ? IGNORED : 0) | (gtIdNonZero[g0 + order[m]] ? MATCHED : 0);
             }
           }
           // unmatched detections (dtm == 0) outside the area range are ignored
           for (let d = 0; d < D; d++) {
-            const f = flags[base + d];
+            const f = flags[base + d * AT];
             if ((f & MATCHED) === 0) {
               const ar = dtArea[d0 + d];
-              if (ar < lo || ar > hi) flags[base + d] = f | IGNORED;
+              if (ar < lo || ar > hi) flags[base + d * AT] = f | IGNORED;
             }
           }
         }

@@ -84,21 +84,27 @@ export function summarySettings(maxDets: readonly number[]): SummarySetting[] {
 
 /** The values of one setting, in numpy's C order of s[t][, r][, k] (after fixing area and maxDets). */
 function selectSetting(acc: Accumulated, params: CocoEvalParams, d: Dims, setting: SummarySetting): Float64Array {
-  const tList = params.iouThrs.map((_, t) => t).filter((t) => setting.iouThr === null || params.iouThrs[t] === setting.iouThr);
-  const aList = params.areaRngLbl.map((_, a) => a).filter((a) => params.areaRngLbl[a] === setting.areaRng);
-  const mList = params.maxDets.map((_, m) => m).filter((m) => params.maxDets[m] === setting.maxDets);
-  const out: number[] = [];
+  const indices = (n: number, keep: (i: number) => boolean): number[] => Array.from({ length: n }, (_, i) => i).filter(keep);
+  const tList = indices(d.T, (t) => setting.iouThr === null || params.iouThrs[t] === setting.iouThr);
+  const aList = indices(d.A, (a) => params.areaRngLbl[a] === setting.areaRng);
+  const mList = indices(d.M, (m) => params.maxDets[m] === setting.maxDets);
+  const inner = aList.length * mList.length;
+  const out = new Float64Array(tList.length * (setting.ap ? d.R : 1) * d.K * inner);
+  let o = 0;
   for (const t of tList) {
-    if (setting.ap) {
-      for (let r = 0; r < d.R; r++)
-        for (let k = 0; k < d.K; k++)
-          for (const a of aList) for (const m of mList) out.push(acc.precision[(((t * d.R + r) * d.K + k) * d.A + a) * d.M + m]);
-    } else {
-      for (let k = 0; k < d.K; k++)
-        for (const a of aList) for (const m of mList) out.push(acc.recall[((t * d.K + k) * d.A + a) * d.M + m]);
+    for (let r = 0; r < (setting.ap ? d.R : 1); r++) {
+      for (let k = 0; k < d.K; k++) {
+        for (const a of aList) {
+          for (const m of mList) {
+            out[o++] = setting.ap
+              ? acc.precision[(((t * d.R + r) * d.K + k) * d.A + a) * d.M + m]
+              : acc.recall[((t * d.K + k) * d.A + a) * d.M + m];
+          }
+        }
+      }
     }
   }
-  return Float64Array.from(out);
+  return out;
 }
 
 export function summarizeStats(acc: Accumulated, params: CocoEvalParams, d: Dims): CocoStats {

@@ -98,6 +98,14 @@ describe('COCO bbox protocol on hand-made cases', () => {
     expect(evaluateBbox(gt, [tp, fp]).stats.AP).toBeCloseTo(1, CLOSE);
   });
 
+  it('keeps input order among many equal scores in one cell', () => {
+    // 40 detections of score 0.5 (more than a small-cell sort handles), the TP listed 21st: 20 FPs come first,
+    // so rc reaches 1 at index 20 where pr = 1/21; every recall point reads 1/21: AP = 1/21.
+    const gt = makeGt([{ bbox: [0, 0, 10, 10] }]);
+    const dets = Array.from({ length: 40 }, (_, i) => (i === 20 ? det([0, 0, 10, 10], 0.5) : det([100 + i, 100, 10, 10], 0.5)));
+    expect(evaluateBbox(gt, dets).stats.AP).toBeCloseTo(1 / 21, CLOSE);
+  });
+
   it('breaks score ties across images by image id, not file order', () => {
     // Images 1 and 2, one gt each. File: an FP on image 2, then the TP on image 1, both score 0.5.
     // accumulate concatenates images by ascending id, then sorts stably: TP(img 1), FP(img 2).
