@@ -1,4 +1,162 @@
-import type { Command } from 'commander';
+// `flopmap variant MODEL --block conv1x1|dwsep|bottleneck|lowrank --levels P3[,P4] [--subnets cls,box]
+//  [--predictors cls|cls,box|none] [--towers 0,1,...] [--rank R] [--ratio X] [--fit COCO_DIR --family F]
+//  [--images N] [--init svd|random] [--weights FILE] [--input NAME=1x3xHxW] [--json] -o OUT.onnx`:
+// writes a model whose chosen head convs are replaced by lighter blocks, and prints per-layer fit errors and
+// the MACs before and after (from the profiler).
+import { Option, type Command } from 'commander';
+import { InputError } from '../errors.ts';
+import { loadModel, saveModel } from '../onnx/model-io.ts';
+import type { Model } from '../onnx/proto.ts';
+import { profileModel, type Profile } from '../profiler/index.ts';
+import { FAMILY_NAMES, type FamilyName } from '../scaling/families/index.ts';
+import { dataPath } from '../data-dir.ts';
+import { BLOCKS, buildVariant, type BlockName, type Subnet, type VariantResult } from '../variants/index.ts';
+import { parseInputShape } from './profile.ts';
 
-// Placeholder until the variant command lands; keeps the CLI wiring compiling.
-export function registerVariant(_program: Command): void {}
+interface VariantCliOptions {
+  block: string;
+  levels: string;
+  subnets: string;
+  predictors: string;
+  towers?: string;
+  rank?: string;
+  ratio?: string;
+  fit?: string | boolean;
+  family?: string;
+  images?: string;
+  init?: string;
+  weights?: string;
+  input: string[];
+  threads?: string;
+  output: string;
+  json?: boolean;
+}
+
+function list(flag: string, value: string, allowed: readonly string[]): string[] {
+  const items = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const bad = items.filter((s) => !allowed.includes(s));
+  if (bad.length > 0) throw new InputError(`${flag} ${value}: unknown ${bad.join(', ')} (one of ${allowed.join(', ')})`);
+  return items;
+}
+
+function positive(flag: string, value: string | undefined, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new InputError(`${flag} ${value}: expected a positive ${integer ? 'integer' : 'number'}`);
+  }
+  return n;
+}
+
+function headMacs(profile: Profile, levels: readonly string[]): number {
+  return profile.nodes.filter((n) => levels.some((l) => n.group === `head/${l}` || n.group.startsWith(`head/${l}/`))).reduce((a, n) => a + n.macs, 0);
+}
+
+function giga(x: number): string {
+  return (x / 1e9).toFixed(3);
+}
+
+function report(result: VariantResult, before: Profile, after: Profile, levels: string[], out: string): string {
+  const lines = [`wrote ${out}: ${result.layers.length} conv(s) replaced by ${result.layers[0]?.block ?? ''}`];
+  for (const l of result.layers) {
+    const err = l.relativeError === undefined ? '' : `  fit error ||Y'-Y||/||Y|| = ${l.relativeError.toFixed(4)}`;
+    lines.push(`  ${l.level}/${l.subnet} ${l.role.padEnd(9)} ${l.name}  -> ${l.shapes.map((s) => s.join('x')).join(' + ')}${err}`);
+  }
+  for (const s of result.skipped) lines.push(`  ${s.level} skipped ${s.name}: ${s.reason}`);
+  const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
+  lines.push(`MACs (1 MAC = 2 FLOPs) at ${before.inputs.map((i) => `${i.name}=${i.shape.join('x')}`).join(' ')}:`);
+  lines.push(`  total       ${giga(before.totals.macs)} G -> ${giga(after.totals.macs)} G  (${ratio(before.totals.macs, after.totals.macs)}x fewer)`);
+  const hb = headMacs(before, levels);
+  const ha = headMacs(after, levels);
+  lines.push(`  head ${levels.join(',').padEnd(6)} ${giga(hb)} G -> ${giga(ha)} G  (${ratio(hb, ha)}x fewer)`);
+  if (result.fit) {
+    lines.push(`fit: ${result.fit.passes} passes, capture ${result.fit.captureSeconds.toFixed(1)} s, solve ${result.fit.solveSeconds.toFixed(1)} s`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function registerVariant(program: Command): void {
+  program
+    .command('variant')
+    .description('replace head convs at chosen pyramid levels by lighter blocks (weights fitted, projected, random or trained)')
+    .argument('<model>', 'ONNX detector')
+    .addOption(new Option('--block <name>', 'replacement block').choices([...BLOCKS]).makeOptionMandatory())
+    .option('--levels <list>', 'pyramid levels to lighten, e.g. P3 or P3,P4', 'P3')
+    .option('--subnets <list>', 'subnets whose convs are replaced: cls, box or cls,box', 'cls,box')
+    .option('--predictors <list>', 'predictors replaced too: cls, box, cls,box or none', 'cls')
+    .option('--towers <list>', 'tower convs replaced, by index within the subnet (default all)')
+    .option('--rank <R>', 'inner width of lowrank/bottleneck blocks')
+    .option('--ratio <X>', 'inner width as a fraction of min(cin, cout) when no --rank (default 0.5)')
+    .option('--fit [COCO_DIR]', 'fit the blocks on calibration images (DIR/calib or DIR; default the shared coco/calib)')
+    .addOption(new Option('--family <name>', 'preprocessing of the calibration images (with --fit)').choices([...FAMILY_NAMES]))
+    .option('--images <N>', 'calibration images used by --fit', '32')
+    .addOption(new Option('--init <how>', 'weights without --fit: svd (projection of the original) or random (He, to retrain)').choices(['svd', 'random']))
+    .option('--weights <file>', 'take the blocks\' weights from a trained variant (initializers matched by name)')
+    .option('--input <NAME=1x3xHxW>', 'input shape for the profiler (dynamic exports), repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--threads <N>', 'onnxruntime threads for --fit', '1')
+    .requiredOption('-o, --output <file>', 'where to write the variant')
+    .option('--json', 'print the layers, skipped convs, errors and MACs as JSON')
+    .action(async (modelPath: string, opts: VariantCliOptions) => {
+      const model: Model = loadModel(modelPath);
+      const inputShapes: Record<string, number[]> = {};
+      for (const spec of opts.input) {
+        const { name, shape } = parseInputShape(spec);
+        if (!name) throw new InputError(`--input ${spec}: name the input, e.g. images=1x3x800x1216`);
+        inputShapes[name] = shape;
+      }
+      const levels = opts.levels.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+      const subnets = list('--subnets', opts.subnets, ['cls', 'box']) as Subnet[];
+      const predictors = opts.predictors === 'none' ? [] : (list('--predictors', opts.predictors, ['cls', 'box']) as Subnet[]);
+      const towers = opts.towers === undefined ? undefined : opts.towers.split(',').map((s) => {
+        const n = Number(s);
+        if (!Number.isInteger(n) || n < 0) throw new InputError(`--towers ${opts.towers}: expected indices like 0,1,2`);
+        return n;
+      });
+      let fit: { calibDir: string; family: FamilyName; images?: number; threads?: number } | undefined;
+      if (opts.fit !== undefined) {
+        if (opts.init) throw new InputError(`--init ${opts.init} and --fit exclude each other`);
+        if (!opts.family) throw new InputError('--fit needs --family (the calibration images are preprocessed as the family expects)');
+        fit = {
+          calibDir: typeof opts.fit === 'string' ? opts.fit : dataPath('coco', 'calib'),
+          family: opts.family as FamilyName,
+          images: positive('--images', opts.images, true),
+          threads: positive('--threads', opts.threads, true),
+        };
+      }
+      const progress = (done: number, total: number) => {
+        if (!opts.json && process.stderr.isTTY) process.stderr.write(`\rfitting ${done}/${total}${done === total ? '\n' : ''}`);
+      };
+      const result = await buildVariant(model, {
+        block: opts.block as BlockName,
+        levels,
+        subnets,
+        predictors,
+        towers,
+        rank: positive('--rank', opts.rank, true),
+        ratio: positive('--ratio', opts.ratio, false),
+        fit,
+        init: fit ? 'fit' : ((opts.init as 'svd' | 'random' | undefined) ?? 'svd'),
+        weightsFrom: opts.weights,
+        inputShapes,
+        onProgress: progress,
+      });
+      saveModel(result.model, opts.output);
+      const before = profileModel(model, { inputShapes });
+      const after = profileModel(result.model, { inputShapes });
+      if (opts.json) {
+        const json = {
+          model: modelPath,
+          output: opts.output,
+          block: opts.block,
+          levels,
+          layers: result.layers,
+          skipped: result.skipped,
+          macs: { before: before.totals.macs, after: after.totals.macs, headBefore: headMacs(before, levels), headAfter: headMacs(after, levels) },
+          fit: result.fit,
+        };
+        process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+      } else {
+        process.stdout.write(report(result, before, after, levels, opts.output));
+      }
+    });
+}
