@@ -10,8 +10,11 @@ export type ResizeSpec =
   /** torchvision GeneralizedRCNNTransform: shorter side to minSize unless the longer exceeds maxSize;
    *  then zero padding (after normalisation) at the bottom/right up to a multiple of `stride`. */
   | { mode: 'keep-ratio-pad'; minSize: number; maxSize: number; stride: number }
-  /** YOLOX ValTransform: ratio = min(H/h, W/w), resize, place at the top-left of an HxW canvas of padValue. */
-  | { mode: 'letterbox'; height: number; width: number; padValue: number }
+  /**
+   * ratio = min(H/h, W/w), resize, place on an HxW canvas of padValue (a pixel value, before normalisation):
+   * at the top-left (YOLOX ValTransform) or centred (NanoDet's warp with keep_ratio).
+   */
+  | { mode: 'letterbox'; height: number; width: number; padValue: number; align: 'top-left' | 'center' }
   /** Plain resize to HxW, aspect ratio not kept (NanoDet with keep_ratio off). */
   | { mode: 'stretch'; height: number; width: number };
 
@@ -45,6 +48,9 @@ export interface PreparedInput {
 interface Geometry {
   contentWidth: number;
   contentHeight: number;
+  /** Where the content starts inside the input. */
+  offsetX: number;
+  offsetY: number;
   inputWidth: number;
   inputHeight: number;
   scaleX: number;
@@ -63,6 +69,8 @@ export function resizeGeometry(width: number, height: number, spec: ResizeSpec):
       return {
         contentWidth,
         contentHeight,
+        offsetX: 0,
+        offsetY: 0,
         inputWidth: Math.ceil(contentWidth / spec.stride) * spec.stride,
         inputHeight: Math.ceil(contentHeight / spec.stride) * spec.stride,
         // torchvision maps boxes back with per-axis ratios resized/original (transform.py resize_boxes).
@@ -72,10 +80,16 @@ export function resizeGeometry(width: number, height: number, spec: ResizeSpec):
     }
     case 'letterbox': {
       // YOLOX data_augment.py preproc: r = min(H/h, W/w); resized size int(w*r) x int(h*r); boxes / r.
+      // NanoDet warp.py get_resize_matrix(keep_ratio=True): the same ratio, centred (whole-pixel offsets here).
       const r = Math.min(spec.height / height, spec.width / width);
+      const contentWidth = Math.max(1, Math.min(spec.width, Math.floor(width * r)));
+      const contentHeight = Math.max(1, Math.min(spec.height, Math.floor(height * r)));
+      const centred = spec.align === 'center';
       return {
-        contentWidth: Math.max(1, Math.floor(width * r)),
-        contentHeight: Math.max(1, Math.floor(height * r)),
+        contentWidth,
+        contentHeight,
+        offsetX: centred ? Math.floor((spec.width - contentWidth) / 2) : 0,
+        offsetY: centred ? Math.floor((spec.height - contentHeight) / 2) : 0,
         inputWidth: spec.width,
         inputHeight: spec.height,
         scaleX: r,
@@ -86,6 +100,8 @@ export function resizeGeometry(width: number, height: number, spec: ResizeSpec):
       return {
         contentWidth: spec.width,
         contentHeight: spec.height,
+        offsetX: 0,
+        offsetY: 0,
         inputWidth: spec.width,
         inputHeight: spec.height,
         scaleX: spec.width / width,
@@ -115,8 +131,10 @@ export async function prepareImage(path: string, spec: ResizeSpec, format: Pixel
     if (padValue !== undefined && (geo.inputWidth > geo.contentWidth || geo.inputHeight > geo.contentHeight)) {
       // Letterbox padding is a pixel value (before normalisation): let sharp extend the canvas.
       pipeline = pipeline.extend({
-        right: geo.inputWidth - geo.contentWidth,
-        bottom: geo.inputHeight - geo.contentHeight,
+        left: geo.offsetX,
+        top: geo.offsetY,
+        right: geo.inputWidth - geo.contentWidth - geo.offsetX,
+        bottom: geo.inputHeight - geo.contentHeight - geo.offsetY,
         background: { r: padValue, g: padValue, b: padValue },
       });
     }
@@ -131,8 +149,8 @@ export async function prepareImage(path: string, spec: ResizeSpec, format: Pixel
       transform: {
         scaleX: geo.scaleX,
         scaleY: geo.scaleY,
-        offsetX: 0,
-        offsetY: 0,
+        offsetX: geo.offsetX,
+        offsetY: geo.offsetY,
         imageWidth: meta.width,
         imageHeight: meta.height,
       },

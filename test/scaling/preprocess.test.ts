@@ -65,15 +65,24 @@ describe('keep-ratio with stride padding (torchvision RetinaNet)', () => {
   });
 });
 
-describe('plain resize (NanoDet)', () => {
-  it('stretches to SxS, BGR with NanoDet mean/std', async () => {
+describe('centred keep-ratio (NanoDet) and plain resize', () => {
+  it('centres the image with a black border, BGR with NanoDet mean/std', async () => {
     const p = await prepareImage(image, nanodet.resizeSpec(32), nanodet.pixelFormat);
     expect(p.dims).toEqual([1, 3, 32, 32]);
-    expect(p.transform.scaleX).toBeCloseTo(32 / 200, 9);
-    expect(p.transform.scaleY).toBeCloseTo(32 / 100, 9);
-    // Red: B = (0 - 103.53) / 57.375, R = (255 - 123.675) / 58.395.
+    // 200x100 -> 32x16, rows 8..23.
+    expect([p.contentWidth, p.contentHeight, p.transform.offsetX, p.transform.offsetY]).toEqual([32, 16, 0, 8]);
+    expect(p.transform.scaleX).toBeCloseTo(0.16, 9);
+    // Red at the left of the content: B = (0 - 103.53) / 57.375, R = (255 - 123.675) / 58.395.
     expect(at(p.tensor, 32, 32, 0, 16, 2)).toBeCloseTo(-103.53 / 57.375, 4);
     expect(at(p.tensor, 32, 32, 2, 16, 2)).toBeCloseTo((255 - 123.675) / 58.395, 4);
+    // Border rows above and below are black pixels, normalised.
+    for (const y of [0, 7, 24, 31]) expect(at(p.tensor, 32, 32, 1, y, 10)).toBeCloseTo(-116.28 / 57.12, 4);
+  });
+
+  it('stretch maps each axis on its own', async () => {
+    const p = await prepareImage(image, { mode: 'stretch', height: 32, width: 32 }, nanodet.pixelFormat);
+    expect(p.transform.scaleX).toBeCloseTo(32 / 200, 9);
+    expect(p.transform.scaleY).toBeCloseTo(32 / 100, 9);
   });
 });
 

@@ -23,7 +23,10 @@ export const nanodet: DetectorFamily = {
   pixelFormat: { order: 'bgr', mean: [103.53, 116.28, 123.675], std: [57.375, 57.12, 58.395] },
   // nanodet/model/head/gfl_head.py get_bboxes: multiclass_nms(score_thr=0.05, iou_threshold=0.6, max_num=100).
   defaults: { scoreThreshold: 0.05, nmsThreshold: 0.6, maxDetections: 100 },
-  resizeSpec: (size) => ({ mode: 'stretch', height: size, width: size }),
+  // NanoDet's COCO evaluation (config/legacy_v0.x_configs/nanodet-m.yml: val keep_ratio: True; warp.py
+  // get_resize_matrix): keep the aspect ratio, centre the image, black (0) border before normalisation.
+  // Measured on coco206: 23.5 / 26.4 AP (m_320 / m_416) against 22.7 / 26.0 with a plain stretch.
+  resizeSpec: (size) => ({ mode: 'letterbox', height: size, width: size, padValue: 0, align: 'center' }),
   representativeInput: (size) => [size, size],
   outputNames: NANODET_STRIDES.flatMap((s) => [`cls_pred_stride_${s}`, `dis_pred_stride_${s}`]),
   clipToImage: true,

@@ -23,7 +23,7 @@ export const yolox: DetectorFamily = {
   pixelFormat: { order: 'bgr', mean: [0, 0, 0], std: [1, 1, 1] },
   // yolox/exp/yolox_base.py: test_conf = 0.01, nmsthre = 0.65 (class-wise batched_nms in utils/boxes.py).
   defaults: { scoreThreshold: 0.01, nmsThreshold: 0.65, maxDetections: 100 },
-  resizeSpec: (size) => ({ mode: 'letterbox', height: size, width: size, padValue: 114 }),
+  resizeSpec: (size) => ({ mode: 'letterbox', height: size, width: size, padValue: 114, align: 'top-left' }),
   representativeInput: (size) => [size, size],
   outputNames: [OUTPUT],
   // YOLOX's COCO evaluator writes boxes unclipped.
