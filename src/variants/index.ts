@@ -13,7 +13,7 @@ import { loadCalibrationImages, staticInputSize } from './calibration.ts';
 import { readConv, writeChain } from './conv-spec.ts';
 import { fitTargets, type FitReport, type FitTarget } from './fit.ts';
 import { GraphEditor, cloneModel } from './graph-edit.ts';
-import { findHeadConvs, headLevels, selectConvs, type ConvSubnet, type Subnet } from './head-convs.ts';
+import { findHeadConvs, headLevels, parseHeadGroup, selectConvs, type ConvSubnet, type HeadConv, type Subnet } from './head-convs.ts';
 
 export { BLOCKS, type BlockName } from './blocks.ts';
 export type { Subnet } from './head-convs.ts';
@@ -26,6 +26,8 @@ export interface VariantOptions extends BlockOptions {
   predictors?: Subnet[];
   /** Tower convs replaced, by index within their subnet (default all). */
   towers?: number[];
+  /** Replace exactly these Conv nodes (by name, anywhere in the model) instead of selecting head convs. */
+  nodes?: string[];
   fit?: { calibDir: string; family: FamilyName; images?: number; size?: number; positionsPerImage?: number; threads?: number };
   /** 'fit' needs `fit`; 'svd' (default without `fit`) projects the original weights; 'random' is He-normal. */
   init?: 'fit' | 'svd' | 'random';
@@ -66,12 +68,12 @@ export async function buildVariant(model: Model, options: VariantOptions): Promi
   const groups = nodeGroups(model, options);
   const convs = findHeadConvs(editor, (node) => groups.get((node.output ?? [])[0] ?? ''));
   const levels = headLevels(convs);
-  if (levels.length === 0) throw new InputError('the model has no head convs the profiler groups by level (head/P3...)');
+  if (levels.length === 0 && !options.nodes) throw new InputError('the model has no head convs the profiler groups by level (head/P3...)');
   const unknown = options.levels.filter((l) => !levels.includes(l));
-  if (unknown.length > 0 || options.levels.length === 0) {
+  if (!options.nodes && (unknown.length > 0 || options.levels.length === 0)) {
     throw new InputError(`--levels ${options.levels.join(',')}: no such level in the model's head (levels found: ${levels.join(', ')})`);
   }
-  const selected = selectConvs(convs, options);
+  const selected = options.nodes ? namedConvs(editor, options.nodes, groups) : selectConvs(convs, options);
   const layers: VariantLayer[] = [];
   const skipped: VariantResult['skipped'] = [];
   const targets: FitTarget[] = [];
@@ -98,7 +100,7 @@ export async function buildVariant(model: Model, options: VariantOptions): Promi
   }
   if (targets.length === 0) {
     const why = [...new Set(skipped.map((s) => s.reason))].join('; ') || 'no conv selected';
-    throw new InputError(`--block ${options.block}: applies to no selected conv at ${options.levels.join(',')} (${why})`);
+    throw new InputError(`--block ${options.block}: applies to no selected conv at ${options.nodes ? options.nodes.join(',') : options.levels.join(',')} (${why})`);
   }
   editor.sortTopologically();
   let fit: FitReport | undefined;
@@ -114,6 +116,16 @@ export async function buildVariant(model: Model, options: VariantOptions): Promi
   }
   if (options.weightsFrom) copyWeights(editor, targets, options.weightsFrom);
   return { model: editor.finish(), layers, skipped, fit };
+}
+
+/** Conv nodes named by the caller, placed by their profiler group (level '' outside the head). */
+function namedConvs(editor: GraphEditor, names: string[], groups: Map<string, string>): HeadConv[] {
+  return names.map((name) => {
+    const node = editor.model.graph.node.find((n) => n.name === name);
+    if (!node || node.opType !== 'Conv') throw new InputError(`--nodes ${name}: no Conv node of that name in the model`);
+    const place = parseHeadGroup(groups.get((node.output ?? [])[0] ?? '') ?? '');
+    return { node, level: place?.level ?? '', subnet: place?.subnet ?? 'shared', role: 'tower', index: 0 };
+  });
 }
 
 function defaultSize(family: FamilyName): number {
