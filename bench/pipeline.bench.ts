@@ -56,7 +56,7 @@ async function bench(modelFile: string, familyName: FamilyName, jobs: ImageJob[]
   const preparer = workerPreparer();
   const pipeline = () => detectImages(session, jobs, { family, size, decode: family.defaults, modelLabel: modelFile, preparer });
   // Warm-up (first runs allocate), keeping the outputs to time the post-processing on its own.
-  const outputs = [];
+  const outputs: Awaited<ReturnType<DetectorSession['run']>>[] = [];
   for (const t of tensors) outputs.push(await session.run(t.tensor, t.dims));
   const postTime = await timeIt(async () => {
     outputs.forEach((out, i) => {
