@@ -77,16 +77,20 @@ function progressReporter(tty: boolean): { onEvent: (e: StudyEvent) => void; sto
 }
 
 function printCheck(report: CheckReport, baseline: string, current: string): void {
+  const improved = new Set(report.improved);
   for (const p of report.points) {
     const ratio = (r: number | null) => (r === null ? '-' : (r * 100).toFixed(3));
-    const head = `${p.regressed ? 'REGRESSED' : 'ok'} ${p.id}: mAP/GFLOP ${ratio(p.baselineRatio)} -> ${ratio(p.currentRatio)}`;
+    const head = `${p.regressed ? 'REGRESSED' : improved.has(p.id) ? 'improved' : 'ok'} ${p.id}: mAP/GFLOP ${ratio(p.baselineRatio)} -> ${ratio(p.currentRatio)}`;
     process.stdout.write(`${head}${p.reasons.length ? ` (${p.reasons.join('; ')})` : ''}\n`);
   }
   for (const id of report.added) process.stdout.write(`new ${id} (not in the baseline)\n`);
   const verdict = report.regressed.length
     ? `check: ${report.regressed.length} point(s) regressed against ${baseline}: ${report.regressed.join(', ')}`
-    : `check: ${report.points.length} point(s) of ${current} within ${(report.tolerance * 100).toFixed(1)}% of ${baseline}`;
+    : `check: no point of ${current} lost more than ${(report.tolerance * 100).toFixed(1)}% against ${baseline} (${report.points.length} compared)`;
   process.stdout.write(`${verdict}\n`);
+  if (report.improved.length > 0 && report.regressed.length === 0) {
+    process.stdout.write(`check: ${report.improved.length} point(s) improved beyond the tolerance; consider refreshing ${baseline}\n`);
+  }
 }
 
 export function registerStudy(program: Command): void {

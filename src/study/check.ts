@@ -24,6 +24,8 @@ export interface CheckReport {
   /** Points only in the current file (new points are not failures). */
   added: string[];
   regressed: string[];
+  /** Points whose mAP per GFLOP rose by more than the tolerance: the baseline may be refreshed. */
+  improved: string[];
 }
 
 function hasMap(p: PointResult): p is PointResult & { stats: NonNullable<PointResult['stats']> } {
@@ -111,5 +113,8 @@ export function checkResults(baseline: StudyResults, current: StudyResults, tole
     points,
     added: current.points.filter((p) => !known.has(p.id)).map((p) => p.id),
     regressed: points.filter((p) => p.regressed).map((p) => p.id),
+    improved: points
+      .filter((p) => !p.regressed && p.baselineRatio !== null && p.currentRatio !== null && p.currentRatio > p.baselineRatio * (1 + tolerance))
+      .map((p) => p.id),
   };
 }

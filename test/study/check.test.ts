@@ -20,6 +20,8 @@ describe('check gate', () => {
     expect(checkResults(base, base).regressed).toEqual([]);
     const noisy = withPoint(base, 'a@256', (p) => (p.stats = stats(0.159)));
     expect(checkResults(base, noisy, 0.02).regressed).toEqual([]);
+    const better = withPoint(base, 'a@256', (p) => (p.stats = stats(0.2)));
+    expect(checkResults(base, better, 0.02)).toMatchObject({ regressed: [], improved: ['a@256'] });
   });
 
   it('names a point whose mAP per GFLOP fell', () => {
