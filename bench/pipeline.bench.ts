@@ -54,6 +54,7 @@ async function bench(modelFile: string, familyName: FamilyName, jobs: ImageJob[]
   };
   // One image worker for all rounds (runDetection starts one per run; its start-up is not per image).
   const preparer = workerPreparer();
+  await preparer.ready;
   const pipeline = () => detectImages(session, jobs, { family, size, decode: family.defaults, modelLabel: modelFile, preparer });
   // Warm-up (first runs allocate), keeping the outputs to time the post-processing on its own.
   const outputs: Awaited<ReturnType<DetectorSession['run']>>[] = [];

@@ -22,3 +22,5 @@ port.on('message', (request: PrepareRequest) => {
     },
   );
 });
+// Loaded (tsx, sharp): the caller may start its clock.
+port.postMessage({ ready: true });

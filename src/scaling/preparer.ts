@@ -17,12 +17,15 @@ export interface PrepareReply {
 }
 
 export interface ImagePreparer {
+  /** Resolves once the preparer can work (a worker has loaded its modules). */
+  ready: Promise<void>;
   prepare(path: string, spec: ResizeSpec, format: PixelFormat): Promise<PreparedInput>;
   close(): Promise<void>;
 }
 
 /** Prepares on the calling thread (no overlap with a synchronous inference). */
 export const inThreadPreparer: ImagePreparer = {
+  ready: Promise.resolve(),
   prepare: prepareImage,
   close: async () => undefined,
 };
@@ -35,12 +38,24 @@ export function workerPreparer(): ImagePreparer {
   const pending = new Map<number, { resolve: (p: PreparedInput) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let failure: Error | undefined;
+  let markReady: () => void = () => undefined;
+  let markFailed: (err: Error) => void = () => undefined;
+  const ready = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    markFailed = reject;
+  });
+  ready.catch(() => undefined);
   const failAll = (err: Error) => {
     failure = err;
+    markFailed(err);
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   };
-  worker.on('message', (reply: PrepareReply) => {
+  worker.on('message', (reply: PrepareReply | { ready: true }) => {
+    if ('ready' in reply) {
+      markReady();
+      return;
+    }
     const waiter = pending.get(reply.id);
     if (!waiter) return;
     pending.delete(reply.id);
@@ -53,6 +68,7 @@ export function workerPreparer(): ImagePreparer {
     if (pending.size > 0) failAll(new Error(`image worker exited (code ${code}) with ${pending.size} images pending`));
   });
   return {
+    ready,
     prepare(path, spec, format) {
       if (failure) return Promise.reject(failure);
       const id = nextId++;

@@ -10,7 +10,8 @@ import { withInputSize } from '../variants/input-size.ts';
 import { listAnnotatedImages } from './coco-dir.ts';
 import { detectImages } from './detect.ts';
 import { getFamily, type DecodeOptions, type DetectorFamily, type FamilyName } from './families/index.ts';
-import { createDetectorSession, imageInputName } from './session.ts';
+import { workerPreparer } from './preparer.ts';
+import { createDetectorSession, imageInputName, type DetectorSession } from './session.ts';
 
 export interface RunDetectionOptions {
   /** A model file, or a model already in memory (a variant). */
@@ -79,21 +80,28 @@ export async function runDetection(options: RunDetectionOptions): Promise<Detect
   }
   const jobs = entries.map((e) => ({ id: e.id, path: join(options.imagesDir, e.fileName) }));
 
-  const session = await createDetectorSession(model, label, options.threads ?? 1);
-  const started = performance.now();
+  // The image worker boots (tsx, sharp) while onnxruntime loads the model; neither is timed.
+  const preparer = workerPreparer();
+  let session: DetectorSession | undefined;
   let detections: CocoDetection[];
+  let seconds: number;
   try {
+    session = await createDetectorSession(model, label, options.threads ?? 1);
+    await preparer.ready;
+    const started = performance.now();
     detections = await detectImages(session, jobs, {
       family,
       size,
       decode: { ...family.defaults, ...options.decode },
       modelLabel: label,
       onProgress: options.onProgress,
+      preparer,
     });
+    seconds = (performance.now() - started) / 1000;
   } finally {
-    await session.release();
+    await session?.release();
+    await preparer.close();
   }
-  const seconds = (performance.now() - started) / 1000;
 
   const evaluation = evaluateBbox(gt, detections, { imgIds: jobs.map((j) => j.id) });
   const [height, width] = family.representativeInput(size);
