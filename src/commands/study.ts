@@ -5,6 +5,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { InputError } from '../errors.ts';
 import { checkResults, type CheckReport } from '../study/check.ts';
+import { compareStrategies, comparisonLine } from '../study/compare.ts';
 import { curveSummary } from '../study/html.ts';
 import { writeHtml, writeReport } from '../study/report.ts';
 import { loadResults, type PointResult } from '../study/results.ts';
@@ -123,7 +124,10 @@ export function registerStudy(program: Command): void {
       process.stderr.write(
         `sweep: ${results.points.length} points (${failed} failed) in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${files.html}\n`,
       );
-      if (!opts.json) for (const line of curveSummary(results)) process.stdout.write(`${line}\n`);
+      if (!opts.json) {
+        for (const line of curveSummary(results)) process.stdout.write(`${line}\n`);
+        for (const c of compareStrategies(results.points)) process.stdout.write(`${comparisonLine(c)}\n`);
+      }
     });
 
   program

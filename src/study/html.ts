@@ -1,5 +1,6 @@
 // The report page: one self-contained HTML file (inline CSS and inline SVG charts, no script, no network).
 import { curveRows, groupBarSpec, groupRows, tradeoffSpec } from './charts.ts';
+import { compareStrategies, comparisonLine } from './compare.ts';
 import { renderSvg } from './render.ts';
 import type { PointResult, StudyResults } from './results.ts';
 
@@ -95,6 +96,13 @@ export async function buildReportHtml(results: StudyResults): Promise<string> {
     const svg = await renderSvg(tradeoffSpec(rows, 'FLOPs vs COCO mAP: input scaling vs layer-specific reduction'));
     parts.push('<h2>Trade-off</h2>', `<div class="chart" id="tradeoff">${svg}</div>`);
     parts.push(`<ul class="curves">${curveSummary(results).map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`);
+    const versus = compareStrategies(points);
+    if (versus.length > 0) {
+      parts.push(
+        '<h2>Light heads vs input scaling at the same FLOPs</h2>',
+        `<ul class="curves" id="versus">${versus.map((c) => `<li>${esc(comparisonLine(c))}</li>`).join('')}</ul>`,
+      );
+    }
   }
   if (failed.length > 0) {
     parts.push(`<p class="note" id="failures">${failed.length} point(s) failed: ${esc(failed.map((p) => p.id).join(', '))}.</p>`);

@@ -48,6 +48,8 @@ describe('report', () => {
       'b · layer-specific': 2,
     });
     expect(html.match(/<tr class="point/g)).toHaveLength(9);
+    // a+conv1x1-P3: 0.6 GFLOPs, 19.0 mAP; input scaling passes 0.46 -> 16.0 and 0.72 -> 20.0, i.e. 18.15 at 0.6.
+    expect(html).toContain('a+conv1x1-P3@320: 0.600 GFLOPs (1.20x fewer), 19.0 mAP; input scaling at the same FLOPs: 18.2 mAP (light head +0.8)');
     // Self-contained: no script and nothing fetched.
     expect(html).not.toMatch(/<script|<link|src="http|href="http/);
   });

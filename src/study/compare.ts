@@ -1,0 +1,45 @@
+// The study's answer in numbers: each light-head point against input scaling at the same FLOPs (the
+// input-scaling curve of its model, interpolated linearly), i.e. which way of removing FLOPs costs less mAP.
+import { interpolateAP } from './check.ts';
+import type { PointResult } from './results.ts';
+
+export interface StrategyComparison {
+  id: string;
+  model: string;
+  gflops: number;
+  /** Baseline FLOPs / the point's FLOPs. */
+  reduction: number;
+  mAP: number;
+  /** mAP of input scaling at the same FLOPs; null when the FLOPs fall outside the input-scaling curve. */
+  inputScalingMAP: number | null;
+}
+
+function scored(p: PointResult): boolean {
+  return p.stats !== null && !p.error && p.flops > 0;
+}
+
+export function compareStrategies(points: readonly PointResult[]): StrategyComparison[] {
+  const out: StrategyComparison[] = [];
+  for (const p of points.filter((q) => q.strategy === 'layer-specific' && scored(q))) {
+    const mine = points.filter((q) => q.model === p.model && scored(q));
+    const base = mine.find((q) => q.strategy === 'baseline');
+    const curve = mine.filter((q) => q.strategy !== 'layer-specific').sort((a, b) => a.flops - b.flops);
+    const at = interpolateAP(curve, p.flops);
+    out.push({
+      id: p.id,
+      model: p.model,
+      gflops: p.flops / 1e9,
+      reduction: base ? base.flops / p.flops : 1,
+      mAP: p.stats!.AP * 100,
+      inputScalingMAP: at === null ? null : at * 100,
+    });
+  }
+  return out;
+}
+
+export function comparisonLine(c: StrategyComparison): string {
+  const head = `${c.id}: ${c.gflops.toFixed(3)} GFLOPs (${c.reduction.toFixed(2)}x fewer), ${c.mAP.toFixed(1)} mAP`;
+  if (c.inputScalingMAP === null) return `${head}; outside the input-scaling curve`;
+  const delta = c.mAP - c.inputScalingMAP;
+  return `${head}; input scaling at the same FLOPs: ${c.inputScalingMAP.toFixed(1)} mAP (light head ${delta >= 0 ? '+' : ''}${delta.toFixed(1)})`;
+}
