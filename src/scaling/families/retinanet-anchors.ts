@@ -90,3 +90,19 @@ export function levelAnchors(level: AnchorLevel, levelIndex: number): Float32Arr
   }
   return out;
 }
+
+/** Anchors per input shape, kept for the few shapes a run meets (keep-ratio inputs vary with the aspect ratio). */
+const anchorCache = new Map<string, Float32Array[]>();
+const ANCHOR_CACHE_SHAPES = 16;
+
+/** levelAnchors of every level of an input, cached by input shape. */
+export function cachedLevelAnchors(inputHeight: number, inputWidth: number): Float32Array[] {
+  const key = `${inputHeight}x${inputWidth}`;
+  let anchors = anchorCache.get(key);
+  if (!anchors) {
+    anchors = anchorLevels(inputHeight, inputWidth).map((level, i) => levelAnchors(level, i));
+    if (anchorCache.size >= ANCHOR_CACHE_SHAPES) anchorCache.delete(anchorCache.keys().next().value!);
+    anchorCache.set(key, anchors);
+  }
+  return anchors;
+}

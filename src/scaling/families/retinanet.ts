@@ -3,7 +3,7 @@
 import { BoxListBuilder, type BoxList } from '../boxes.ts';
 import { isCocoCategoryId } from '../coco-classes.ts';
 import { batchedNms, selectBoxes, topKIndices } from '../nms.ts';
-import { anchorLevels, levelAnchors } from './retinanet-anchors.ts';
+import { anchorLevels, cachedLevelAnchors } from './retinanet-anchors.ts';
 import { shapeProblem, type DecodeOptions, type DetectorFamily, type InputGeometry, type OutputTensor } from './types.ts';
 
 /** torchvision's RetinaNet has 91 class slots; the slot index is the COCO category id (0 and the gaps unused). */
@@ -71,12 +71,13 @@ export const retinanet: DetectorFamily = {
     const deltas = outputs[BOX].data;
     const minLogit = logit(options.scoreThreshold); // sigmoid(x) > t  <=>  x > logit(t)
     const candidates = new BoxListBuilder(1024);
+    const levelAnchorSets = cachedLevelAnchors(geometry.inputHeight, geometry.inputWidth);
     anchorLevels(geometry.inputHeight, geometry.inputWidth).forEach((level, i) => {
       const first = level.start * RETINANET_CLASS_SLOTS;
       const last = first + level.count * RETINANET_CLASS_SLOTS;
       const top = topKIndices(logits, options.topKPerLevel ?? Infinity, first, last, minLogit);
       if (top.length === 0) return;
-      const anchors = levelAnchors(level, i);
+      const anchors = levelAnchorSets[i];
       for (const flat of top) {
         const anchor = Math.floor(flat / RETINANET_CLASS_SLOTS);
         const label = flat % RETINANET_CLASS_SLOTS;
