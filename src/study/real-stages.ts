@@ -1,15 +1,37 @@
 // The real stages behind the sweep: the profiler, the detection pipeline, the COCO evaluator and the
 // variant builder, adapted to the StudyStages interface.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { evaluateBbox, loadGroundTruth } from '../coco-eval/index.ts';
 import type { CocoDetection } from '../coco-eval/index.ts';
+import { PROJECT_ROOT } from '../data-dir.ts';
 import type { Model } from '../onnx/proto.ts';
 import { profileModel } from '../profiler/index.ts';
 import { getFamily, resolveCocoDir, runDetection } from '../scaling/index.ts';
 import { buildVariant } from '../variants/index.ts';
 import { withInputSize } from '../variants/input-size.ts';
+import { hashOf } from './cache.ts';
 import type { CocoStats } from './results.ts';
 import type { Family, InputSize, LayerSpecificSpec } from './schema.ts';
 import type { DetectOptions, Detection, ProfileSummary, ShardRun, StudyStages } from './stages.ts';
+
+/** Hash of the sources of the stages (profiler, pipeline, evaluator, variants): a code change invalidates the cache. */
+function sourceFingerprint(): string {
+  const root = join(PROJECT_ROOT, 'src');
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts')) files.push(path);
+    }
+  };
+  for (const stage of ['onnx', 'profiler', 'scaling', 'coco-eval', 'variants']) {
+    if (existsSync(join(root, stage))) walk(join(root, stage));
+  }
+  files.sort();
+  return hashOf(...files.flatMap((f) => [relative(root, f), readFileSync(f)]));
+}
 
 function profile(model: Model, inputName: string, size: InputSize): ProfileSummary {
   const p = profileModel(model, { inputShapes: { [inputName]: [1, 3, size.height, size.width] } });
@@ -69,6 +91,7 @@ async function buildLightHead(
 /** `threads`: onnxruntime threads for fitting the light heads (the detection runs get theirs per call). */
 export function realStages(threads = 1): StudyStages {
   return {
+    fingerprint: sourceFingerprint(),
     resolveCoco: (dir) => resolveCocoDir(dir),
     inputShape: (family, side) => {
       const [height, width] = getFamily(family).representativeInput(side);

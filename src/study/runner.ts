@@ -111,7 +111,7 @@ async function pointModel(
   let current: RunModel = base;
   if (plan.variant) {
     const spec = plan.variant;
-    const key = hashOf('variant', base.hash, plan.model.family, sizeLabel(native), JSON.stringify(spec), calibFingerprint(spec));
+    const key = hashOf('variant', stages.fingerprint, base.hash, plan.model.family, sizeLabel(native), JSON.stringify(spec), calibFingerprint(spec));
     current = await derivedModel(cache, key, () =>
       stages.buildVariant(base.model, spec, plan.model.family, { inputName: base.inputName, size: native }),
     );
@@ -120,7 +120,7 @@ async function pointModel(
   const isNative = plan.size.height === native.height && plan.size.width === native.width;
   if (graphSize && !isNative) {
     const from = current;
-    const key = hashOf('resize', from.hash, sizeLabel(plan.size));
+    const key = hashOf('resize', stages.fingerprint, from.hash, sizeLabel(plan.size));
     current = await derivedModel(cache, key, () => stages.resize(from.model, plan.size));
   }
   return current;
@@ -164,7 +164,7 @@ async function runUnit(
   threads: number,
   onImages: (done: number) => void,
 ): Promise<{ run: ShardRun; cached: boolean }> {
-  const key = hashOf('unit', run.hash, plan.model.family, sizeLabel(plan.size), shard.key);
+  const key = hashOf('unit', stages.fingerprint, run.hash, plan.model.family, sizeLabel(plan.size), shard.key);
   const hit = cache.readJson<ShardRun>('units', key);
   if (hit) return { run: hit, cached: true };
   const result = await stages.detect({
@@ -214,7 +214,7 @@ async function runPoint(
 ): Promise<{ result: PointResult; cached: boolean }> {
   if (plan.variant) emit({ kind: 'note', id: plan.id, message: `building ${plan.variantId}` });
   const run = await pointModel(plan, base, native, cache, stages);
-  const key = hashOf(POINT_CACHE_VERSION, run.hash, plan.model.family, sizeLabel(plan.size), evalSet?.key ?? 'profile-only');
+  const key = hashOf(POINT_CACHE_VERSION, stages.fingerprint, run.hash, plan.model.family, sizeLabel(plan.size), evalSet?.key ?? 'profile-only');
   const hit = cache.readJson<PointResult>('points', key);
   if (hit) return { result: { ...hit, id: plan.id, model: plan.model.id, strategy: plan.strategy, variant: plan.variantId }, cached: true };
 

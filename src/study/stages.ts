@@ -38,6 +38,8 @@ export interface DetectOptions {
 }
 
 export interface StudyStages {
+  /** Identifies the code behind the stages: part of every cache key, so new code never reuses old results. */
+  fingerprint: string;
   /** `--coco DIR` rule: DIR/val2017 plus its instances_val2017*.json. */
   resolveCoco(dir: string): { imagesDir: string; annotationsPath: string };
   /** The input a `--size` number means for a family (square, or RetinaNet's shorter side + its rule). */
