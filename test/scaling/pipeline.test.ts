@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPath, hasSharedData, PROJECT_ROOT } from '../../src/data-dir.ts';
 import { loadModel } from '../../src/onnx/model-io.ts';
@@ -47,6 +47,20 @@ describe.skipIf(!hasSharedData())('detection pipeline on the shared COCO sample 
     expect(run.macs).toBeGreaterThan(0.25e9);
     expect(run.macs).toBeLessThan(0.35e9); // (320/416)^2 of 0.52 GMACs
     expect(run.stats.AP).toBeGreaterThan(0.1);
+  });
+
+  it('flopmap eval --json prints the DESIGN summary and --out writes a COCO results file', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'flopmap-eval-')), 'res.json');
+    const cli = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin', 'flopmap.js'), 'eval', '--model', dataPath('models', 'yolox_nano_416.onnx'),
+      '--family', 'yolox', '--coco', dataPath('coco'), '--limit', '3', '--json', '--out', out], { encoding: 'utf8' });
+    expect(cli.status).toBe(0);
+    const summary = JSON.parse(cli.stdout) as Record<string, unknown>;
+    expect(Object.keys(summary)).toEqual(expect.arrayContaining(['model', 'family', 'size', 'images', 'seconds', 'macs', 'stats']));
+    expect(summary).toMatchObject({ model: 'yolox_nano_416.onnx', family: 'yolox', size: 416, images: 3 });
+    const results = JSON.parse(readFileSync(out, 'utf8')) as { image_id: number; category_id: number; bbox: number[]; score: number }[];
+    expect(results.length).toBeGreaterThan(0);
+    expect(Object.keys(results[0]).sort()).toEqual(['bbox', 'category_id', 'image_id', 'score']);
+    rmSync(dirname(out), { recursive: true, force: true });
   });
 
   it('the zero-weight RetinaNet graph: anchor count of the decoder equals the graph output at 512x768', async () => {
