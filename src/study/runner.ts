@@ -213,7 +213,11 @@ async function runPoint(
   emit: (e: StudyEvent) => void,
 ): Promise<{ result: PointResult; cached: boolean }> {
   if (plan.variant) emit({ kind: 'note', id: plan.id, message: `building ${plan.variantId}` });
+  const buildStart = performance.now();
   const run = await pointModel(plan, base, native, cache, stages);
+  if (plan.variant) {
+    emit({ kind: 'note', id: plan.id, message: `${plan.variantId} ready in ${((performance.now() - buildStart) / 1000).toFixed(1)} s` });
+  }
   const key = hashOf(POINT_CACHE_VERSION, stages.fingerprint, run.hash, plan.model.family, sizeLabel(plan.size), evalSet?.key ?? 'profile-only');
   const hit = cache.readJson<PointResult>('points', key);
   if (hit) return { result: { ...hit, id: plan.id, model: plan.model.id, strategy: plan.strategy, variant: plan.variantId }, cached: true };
