@@ -24,6 +24,7 @@ interface VariantCliOptions {
   fit?: string | boolean;
   family?: string;
   images?: string;
+  size?: string;
   init?: string;
   weights?: string;
   input: string[];
@@ -90,6 +91,7 @@ export function registerVariant(program: Command): void {
     .option('--fit [COCO_DIR]', 'fit the blocks on calibration images (DIR/calib or DIR; default the shared coco/calib)')
     .addOption(new Option('--family <name>', 'preprocessing of the calibration images (with --fit)').choices([...FAMILY_NAMES]))
     .option('--images <N>', 'calibration images used by --fit', '32')
+    .option('--size <S>', 'input size of the calibration images (default: the static export\'s, else the family\'s)')
     .addOption(new Option('--init <how>', 'weights without --fit: svd (projection of the original) or random (He, to retrain)').choices(['svd', 'random']))
     .option('--weights <file>', 'take the blocks\' weights from a trained variant (initializers matched by name)')
     .option('--input <NAME=1x3xHxW>', 'input shape for the profiler (dynamic exports), repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
@@ -112,7 +114,7 @@ export function registerVariant(program: Command): void {
         if (!Number.isInteger(n) || n < 0) throw new InputError(`--towers ${opts.towers}: expected indices like 0,1,2`);
         return n;
       });
-      let fit: { calibDir: string; family: FamilyName; images?: number; threads?: number } | undefined;
+      let fit: { calibDir: string; family: FamilyName; images?: number; size?: number; threads?: number } | undefined;
       if (opts.fit !== undefined) {
         if (opts.init) throw new InputError(`--init ${opts.init} and --fit exclude each other`);
         if (!opts.family) throw new InputError('--fit needs --family (the calibration images are preprocessed as the family expects)');
@@ -120,6 +122,7 @@ export function registerVariant(program: Command): void {
           calibDir: typeof opts.fit === 'string' ? opts.fit : dataPath('coco', 'calib'),
           family: opts.family as FamilyName,
           images: positive('--images', opts.images, true),
+          size: positive('--size', opts.size, true),
           threads: positive('--threads', opts.threads, true),
         };
       }
