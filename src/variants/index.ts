@@ -4,7 +4,7 @@
 // that are not replaced (each block gets its own initializers).
 import { InputError, fileError } from '../errors.ts';
 import { loadModel } from '../onnx/model-io.ts';
-import type { INodeProto, Model } from '../onnx/proto.ts';
+import type { Model } from '../onnx/proto.ts';
 import { tensorDims } from '../onnx/tensor.ts';
 import { profileModel, type GroupRule } from '../profiler/index.ts';
 import type { FamilyName } from '../scaling/families/index.ts';
@@ -155,11 +155,4 @@ function copyWeights(editor: GraphEditor, targets: FitTarget[], file: string): v
       }
     });
   }
-}
-
-/** The convs of each head level and subnet, for callers that list them (e.g. `flopmap variant --list`). */
-export function listHeadConvs(model: Model, options: Pick<VariantOptions, 'inputShapes' | 'groups'> = {}): { name: string; level: string; subnet: ConvSubnet; role: string; index: number; node: INodeProto }[] {
-  const editor = new GraphEditor(cloneModel(model));
-  const groups = nodeGroups(model, { block: 'conv1x1', levels: [], ...options });
-  return findHeadConvs(editor, (node) => groups.get((node.output ?? [])[0] ?? '')).map((c) => ({ name: c.node.name ?? '', ...c }));
 }
