@@ -7,7 +7,7 @@ import { loadModel } from '../onnx/model-io.ts';
 import type { Model } from '../onnx/proto.ts';
 import { tensorDims } from '../onnx/tensor.ts';
 import { profileModel, type GroupRule } from '../profiler/index.ts';
-import type { FamilyName } from '../scaling/families/index.ts';
+import { getFamily, type FamilyName } from '../scaling/families/index.ts';
 import { BLOCKS, initFromWeights, initRandom, whyNotApplicable, type BlockName, type BlockOptions } from './blocks.ts';
 import { loadCalibrationImages, staticInputSize } from './calibration.ts';
 import { readConv, writeChain } from './conv-spec.ts';
@@ -105,7 +105,7 @@ export async function buildVariant(model: Model, options: VariantOptions): Promi
   editor.sortTopologically();
   let fit: FitReport | undefined;
   if (init === 'fit' && options.fit) {
-    const size = options.fit.size ?? staticInputSize(model) ?? defaultSize(options.fit.family);
+    const size = options.fit.size ?? staticInputSize(model) ?? getFamily(options.fit.family).defaultSize;
     const images = await loadCalibrationImages(options.fit.calibDir, options.fit.family, size, options.fit.images ?? 32);
     fit = await fitTargets(model, editor, targets, images, {
       positionsPerImage: options.fit.positionsPerImage,
@@ -126,10 +126,6 @@ function namedConvs(editor: GraphEditor, names: string[], groups: Map<string, st
     const place = parseHeadGroup(groups.get((node.output ?? [])[0] ?? '') ?? '');
     return { node, level: place?.level ?? '', subnet: place?.subnet ?? 'shared', role: 'tower', index: 0 };
   });
-}
-
-function defaultSize(family: FamilyName): number {
-  return family === 'retinanet' ? 800 : family === 'nanodet' ? 320 : 416;
 }
 
 /** Node output -> profiler group. */
