@@ -42,11 +42,12 @@ export async function main(argv: string[]): Promise<number> {
 
 const isEntry = process.argv[1] !== undefined && /(?:cli\.ts|flopmap(?:\.js)?)$/.test(process.argv[1]);
 if (isEntry) {
-  main(process.argv).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`flopmap: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
+  // Exit only once stdout and stderr have drained: exiting at once cuts piped output (e.g. a large --json).
+  const exitAfterFlush = (code: number): void => {
+    process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+  };
+  main(process.argv).then(exitAfterFlush, (err: unknown) => {
+    process.stderr.write(`flopmap: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    exitAfterFlush(1);
+  });
 }
