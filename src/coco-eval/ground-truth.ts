@@ -5,7 +5,7 @@ import { sortedUnique } from './params.ts';
 import type { BBox, CocoCategory, CocoGroundTruth, CocoGtAnnotation } from './types.ts';
 
 export function loadGroundTruth(path: string): CocoGroundTruth {
-  return parseGroundTruth(readJsonFile(path), path);
+  return parseGroundTruth(readJsonFile(path, 'annotations file'), path);
 }
 
 function isFiniteNumber(v: unknown): v is number {

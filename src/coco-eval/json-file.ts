@@ -1,21 +1,5 @@
-// Reads a JSON file, turning a missing file or malformed JSON into an InputError that names the file.
-import { readFileSync } from 'node:fs';
-import { fileError } from '../errors.ts';
-
-export function readJsonFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw fileError(path, `cannot read the file (${code ?? String(err)})`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw fileError(path, `malformed JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
+// Helpers for validating COCO JSON entries; reading the file itself is the shared readJsonFile.
+export { readJsonFile } from '../json-file.ts';
 
 /** Whether v is a plain JSON object (not an array, not null). */
 export function isRecord(v: unknown): v is Record<string, unknown> {

@@ -5,7 +5,7 @@ import { bboxProblem, isRecord, readJsonFile, show } from './json-file.ts';
 import type { BBox, CocoDetection, CocoGroundTruth } from './types.ts';
 
 export function loadResults(path: string, gt: CocoGroundTruth): CocoDetection[] {
-  return parseResults(readJsonFile(path), gt, path);
+  return parseResults(readJsonFile(path, 'results file'), gt, path);
 }
 
 /**

@@ -1,9 +1,10 @@
 // `flopmap profile MODEL [--input NAME=1x3xHxW] [--json] [--csv FILE] [--strict] [--groups FILE] [--rules]`:
 // shapes, MACs/FLOPs/params per node and per group (backbone stages, neck, head per level, post).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { InputError, fileError } from '../errors.ts';
+import { readJsonFile } from '../json-file.ts';
 import { loadModel } from '../onnx/model-io.ts';
 import { allRules, profileModel, type GroupRule } from '../profiler/index.ts';
 import { formatProfileTable, formatRules, profileCsv, profileJson } from '../profiler/report.ts';
@@ -32,18 +33,7 @@ export function parseInputShape(spec: string): { name?: string; shape: number[] 
 const groupRulesSchema = z.array(z.object({ pattern: z.string().min(1), group: z.string().min(1) }));
 
 function readGroupRules(file: string): GroupRule[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw fileError(file, 'cannot read the --groups file');
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw fileError(file, `not JSON (${(err as Error).message})`);
-  }
+  const json = readJsonFile(file, '--groups file');
   const parsed = groupRulesSchema.safeParse(json);
   if (!parsed.success) throw fileError(file, 'expected a JSON list of {"pattern": "regex on node names", "group": "head/P3/cls"}');
   return parsed.data;

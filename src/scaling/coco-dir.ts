@@ -1,8 +1,9 @@
 // Where the images and annotations of a COCO folder are (DESIGN: `--coco DIR` means DIR/val2017/ plus the one
 // DIR/instances_val2017*.json), and which images an annotations file lists.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileError } from '../errors.ts';
+import { readJsonFile } from '../json-file.ts';
 
 export interface CocoDir {
   imagesDir: string;
@@ -37,12 +38,7 @@ export interface CocoImageEntry {
 
 /** The images an annotations file lists, by ascending id (the order pycocotools evaluates them in). */
 export function listAnnotatedImages(annotationsPath: string): CocoImageEntry[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(annotationsPath, 'utf8'));
-  } catch (err) {
-    throw fileError(annotationsPath, `not a readable JSON file (${err instanceof Error ? err.message : String(err)})`);
-  }
+  const json = readJsonFile(annotationsPath, 'annotations file');
   const images = (json as { images?: unknown }).images;
   if (!Array.isArray(images)) throw fileError(annotationsPath, 'has no "images" list');
   const out = images.map((entry, i): CocoImageEntry => {

@@ -1,8 +1,8 @@
 // results.json (DESIGN.md's contract): one row per point. Read back with validation, so that `report` and
 // `check` can work from the file alone and say which file and field is wrong.
-import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { fileError } from '../errors.ts';
+import { readJsonFile } from '../json-file.ts';
 
 /** The 12 pycocotools summary numbers, in its order. */
 export const STAT_KEYS = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'] as const;
@@ -105,12 +105,5 @@ export function parseResults(json: unknown, file: string): StudyResults {
 }
 
 export function loadResults(file: string): StudyResults {
-  if (!existsSync(file)) throw fileError(file, 'no such results file');
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw fileError(file, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
-  return parseResults(json, file);
+  return parseResults(readJsonFile(file, 'results file'), file);
 }

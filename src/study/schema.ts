@@ -3,11 +3,11 @@
 //
 // Path rule: a path may start with `${data}`, which stands for the shared data folder (../shared/data or
 // $FLOPMAP_DATA); any other relative path is resolved against the folder holding the study file.
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { dataDir } from '../data-dir.ts';
 import { fileError } from '../errors.ts';
+import { readJsonFile } from '../json-file.ts';
 
 export const FAMILIES = ['retinanet', 'nanodet', 'yolox'] as const;
 export type Family = (typeof FAMILIES)[number];
@@ -176,12 +176,5 @@ export function parseStudy(json: unknown, file: string): Study {
 
 /** Reads and validates experiments/NAME.json. */
 export function loadStudy(file: string): Study {
-  if (!existsSync(file)) throw fileError(file, 'no such study file');
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw fileError(file, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
-  return parseStudy(json, file);
+  return parseStudy(readJsonFile(file, 'study file'), file);
 }

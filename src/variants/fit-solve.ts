@@ -206,7 +206,8 @@ function refitLast(stats: ConvStats, layers: ConvLayer[], m: Float64Array): Conv
 }
 
 function fitBottleneck(conv: ConvLayer, stats: ConvStats, layers: ConvLayer[]): ConvLayer[] {
-  const [reduce, middle, expand] = layers as [ConvLayer, ConvLayer, ConvLayer];
+  // The expand layer (layers[2]) is set by refitLast at the end.
+  const [reduce, middle] = layers as [ConvLayer, ConvLayer, ConvLayer];
   const { dim, cout, xtx, xty, samples } = stats;
   const cin = inChannels(conv);
   const taps = conv.dims[2] * conv.dims[3];

@@ -53,7 +53,7 @@ describe('results validation', () => {
     const file = join(dir, 'broken.json');
     writeFileSync(file, '[{"image_id": 1,');
     expect(errorOf(() => loadResults(file, gt)).message).toMatch(new RegExp(`^${file}: malformed JSON`));
-    expect(errorOf(() => loadGroundTruth(join(dir, 'absent.json'))).message).toMatch(/absent\.json: cannot read the file \(ENOENT\)/);
+    expect(errorOf(() => loadGroundTruth(join(dir, 'absent.json'))).message).toMatch(/absent\.json: no such annotations file/);
   });
 });
 

@@ -42,7 +42,7 @@ describe('study file schema', () => {
   it('reports unreadable files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'flopmap-study-'));
     writeFileSync(join(dir, 'broken.json'), '{ "name": ');
-    expect(() => loadStudy(join(dir, 'broken.json'))).toThrow(/broken\.json: not valid JSON/);
+    expect(() => loadStudy(join(dir, 'broken.json'))).toThrow(/broken\.json: malformed JSON/);
     expect(() => loadStudy(join(dir, 'absent.json'))).toThrow(/absent\.json: no such study file/);
   });
 });
