@@ -1,5 +1,5 @@
 // The detection pipeline: images -> tensors at a chosen input size -> detector -> COCO detections -> mAP.
-export { runDetection, modelAtSize, exportSize, type DetectionRun, type RunDetectionOptions } from './run.ts';
+export { runDetection, detectOnly, modelAtSize, exportSize, type DetectionRun, type RunDetectionOptions } from './run.ts';
 export { resolveCocoDir, listAnnotatedImages, type CocoDir } from './coco-dir.ts';
 export { detectImages, type ImageJob } from './detect.ts';
 export { createDetectorSession, imageInputName, type DetectorSession } from './session.ts';

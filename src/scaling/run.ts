@@ -63,7 +63,20 @@ export function exportSize(model: Model): number | undefined {
   return h && !h.dimParam && h.dimValue ? toNumber(h.dimValue) : undefined;
 }
 
-export async function runDetection(options: RunDetectionOptions): Promise<DetectionRun> {
+/** What one pass over the images gives: the graph run, its size, the images and their detections. */
+interface ImagesRun {
+  family: DetectorFamily;
+  label: string;
+  size: number;
+  model: Model;
+  jobs: { id: number; path: string }[];
+  detections: CocoDetection[];
+  seconds: number;
+  /** The ground truth, loaded (and so validated) before the run when it is to be scored. */
+  gt?: ReturnType<typeof loadGroundTruth>;
+}
+
+async function runImages(options: RunDetectionOptions, score: boolean): Promise<ImagesRun> {
   const family = getFamily(options.family);
   const label = typeof options.modelPath === 'string' ? options.modelPath : (options.modelPath.graph.name || '<in-memory model>');
   const source = typeof options.modelPath === 'string' ? loadModel(options.modelPath) : options.modelPath;
@@ -72,7 +85,7 @@ export async function runDetection(options: RunDetectionOptions): Promise<Detect
   if (family.staticInput && size % 32 !== 0) throw new InputError(`--size ${size}: ${family.name} runs at multiples of 32`);
   const model = modelAtSize(source, family, size);
 
-  const gt = loadGroundTruth(options.annotationsPath);
+  const gt = score ? loadGroundTruth(options.annotationsPath) : undefined;
   let entries = listAnnotatedImages(options.annotationsPath);
   if (options.limit !== undefined) {
     if (!Number.isInteger(options.limit) || options.limit <= 0) throw new InputError(`--limit ${options.limit}: must be a positive integer`);
@@ -102,8 +115,21 @@ export async function runDetection(options: RunDetectionOptions): Promise<Detect
     await session?.release();
     await preparer.close();
   }
+  return { family, label, size, model, jobs, detections, seconds, gt };
+}
 
-  const evaluation = evaluateBbox(gt, detections, { imgIds: jobs.map((j) => j.id) });
+/**
+ * The detections alone (no scoring, no MACs count): what a sweep shard needs, since the sweep scores the
+ * whole point once and profiles it once.
+ */
+export async function detectOnly(options: RunDetectionOptions): Promise<{ detections: CocoDetection[]; images: number; seconds: number }> {
+  const run = await runImages(options, false);
+  return { detections: run.detections, images: run.jobs.length, seconds: run.seconds };
+}
+
+export async function runDetection(options: RunDetectionOptions): Promise<DetectionRun> {
+  const { family, label, size, model, jobs, detections, seconds, gt } = await runImages(options, true);
+  const evaluation = evaluateBbox(gt!, detections, { imgIds: jobs.map((j) => j.id) });
   const [height, width] = family.representativeInput(size);
   const macsInput = [1, 3, height, width];
   const profile = profileModel(model, { inputShapes: { [imageInputName(model)]: macsInput } });

@@ -7,7 +7,7 @@ import type { CocoDetection } from '../coco-eval/index.ts';
 import { PROJECT_ROOT } from '../data-dir.ts';
 import type { Model } from '../onnx/proto.ts';
 import { profileModel } from '../profiler/index.ts';
-import { getFamily, resolveCocoDir, runDetection } from '../scaling/index.ts';
+import { detectOnly, getFamily, resolveCocoDir } from '../scaling/index.ts';
 import { buildVariant } from '../variants/index.ts';
 import { withInputSize } from '../variants/input-size.ts';
 import { hashOf } from './cache.ts';
@@ -47,7 +47,7 @@ async function detect(o: DetectOptions): Promise<ShardRun> {
   if (o.size.side === undefined && o.size.height !== o.size.width) {
     throw new Error(`input ${o.size.height}x${o.size.width}: only --size numbers can be run; an explicit HxW is for profile-only studies`);
   }
-  const run = await runDetection({
+  const run = await detectOnly({
     modelPath: o.modelPath,
     family: o.family,
     imagesDir: o.imagesDir,
