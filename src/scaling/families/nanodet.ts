@@ -1,7 +1,7 @@
 // NanoDet (GFL head, v0.x export): per level, sigmoid class scores [1, N, 80] and l,t,r,b distances [1, N, 4]
 // in stride units (the graph already applies sigmoid and the distribution integral: see the Sigmoid and the
 // Softmax+MatMul before cls_pred_stride_* / dis_pred_stride_*).
-import { BoxListBuilder, type BoxList } from '../boxes.ts';
+import { BoxListBuilder, clampCoord, type BoxList } from '../boxes.ts';
 import { COCO80_CATEGORY_IDS } from '../coco-classes.ts';
 import { batchedNms, selectBoxes } from '../nms.ts';
 import { shapeProblem, type DecodeOptions, type DetectorFamily, type InputGeometry, type OutputTensor } from './types.ts';
@@ -62,10 +62,10 @@ export const nanodet: DetectorFamily = {
         const cx = ((p % w) + 0.5) * stride;
         const cy = (Math.floor(p / w) + 0.5) * stride;
         // distance2bbox(points, distances, max_shape=input shape): clamp to the input.
-        const x1 = clamp(cx - distances[4 * p] * stride, geometry.inputWidth);
-        const y1 = clamp(cy - distances[4 * p + 1] * stride, geometry.inputHeight);
-        const x2 = clamp(cx + distances[4 * p + 2] * stride, geometry.inputWidth);
-        const y2 = clamp(cy + distances[4 * p + 3] * stride, geometry.inputHeight);
+        const x1 = clampCoord(cx - distances[4 * p] * stride, geometry.inputWidth);
+        const y1 = clampCoord(cy - distances[4 * p + 1] * stride, geometry.inputHeight);
+        const x2 = clampCoord(cx + distances[4 * p + 2] * stride, geometry.inputWidth);
+        const y2 = clampCoord(cy + distances[4 * p + 3] * stride, geometry.inputHeight);
         // multiclass_nms: every (box, class) pair over the threshold is a candidate.
         for (let c = 0; c < NUM_CLASSES; c++) {
           const s = scores[p * NUM_CLASSES + c];
@@ -77,7 +77,3 @@ export const nanodet: DetectorFamily = {
     return selectBoxes(list, batchedNms(list, options.nmsThreshold, options.maxDetections));
   },
 };
-
-function clamp(v: number, max: number): number {
-  return v < 0 ? 0 : v > max ? max : v;
-}

@@ -1,6 +1,6 @@
 // torchvision RetinaNet (retinanet.py postprocess_detections, _utils.py BoxCoder): raw class logits
 // [1, A, 91] (no sigmoid in the graph) and box deltas [1, A, 4] over the anchors of P3..P7 concatenated.
-import { BoxListBuilder, type BoxList } from '../boxes.ts';
+import { BoxListBuilder, clampCoord, type BoxList } from '../boxes.ts';
 import { isCocoCategoryId } from '../coco-classes.ts';
 import { batchedNms, selectBoxes, topKIndices } from '../nms.ts';
 import { anchorLevels, cachedLevelAnchors } from './retinanet-anchors.ts';
@@ -84,10 +84,10 @@ export const retinanet: DetectorFamily = {
         const [x1, y1, x2, y2] = decodeDelta(anchors, anchor - level.start, deltas, anchor);
         // clip_boxes_to_image(boxes, image_shape): the resized image, not the padded batch.
         candidates.push(
-          clamp(x1, geometry.contentWidth),
-          clamp(y1, geometry.contentHeight),
-          clamp(x2, geometry.contentWidth),
-          clamp(y2, geometry.contentHeight),
+          clampCoord(x1, geometry.contentWidth),
+          clampCoord(y1, geometry.contentHeight),
+          clampCoord(x2, geometry.contentWidth),
+          clampCoord(y2, geometry.contentHeight),
           1 / (1 + Math.exp(-logits[flat])),
           label,
         );
@@ -100,8 +100,4 @@ export const retinanet: DetectorFamily = {
 
 function pad32(n: number): number {
   return Math.ceil(n / RETINANET_SIZE_DIVISIBLE) * RETINANET_SIZE_DIVISIBLE;
-}
-
-function clamp(v: number, max: number): number {
-  return v < 0 ? 0 : v > max ? max : v;
 }
