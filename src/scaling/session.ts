@@ -2,22 +2,17 @@
 import ort from 'onnxruntime-node';
 import { fileError } from '../errors.ts';
 import { encodeModel } from '../onnx/model-io.ts';
+import { imageInputName } from '../onnx/image-input.ts';
 import type { Model } from '../onnx/proto.ts';
 import type { OutputTensor } from './families/types.ts';
+
+export { imageInputName };
 
 export interface DetectorSession {
   inputName: string;
   outputNames: readonly string[];
   run(tensor: Float32Array, dims: readonly number[]): Promise<Record<string, OutputTensor>>;
   release(): Promise<void>;
-}
-
-/** The image input: the first graph input that is not an initializer (old exporters list weights as inputs). */
-export function imageInputName(model: Model): string {
-  const weights = new Set(model.graph.initializer.map((t) => t.name));
-  const input = model.graph.input.find((i) => !weights.has(i.name));
-  if (!input?.name) throw new Error('the graph has no input besides its weights');
-  return input.name;
 }
 
 export async function createDetectorSession(model: Model, label: string, threads = 1): Promise<DetectorSession> {

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeModel, encodeModel, loadModel } from '../onnx/model-io.ts';
 import type { Model } from '../onnx/proto.ts';
-import { toNumber } from '../onnx/proto.ts';
+import { imageInputName, imageInputSize } from '../onnx/image-input.ts';
 import { hashOf, StudyCache, writeFileAtomic } from './cache.ts';
 import { prepareEvalSet, type EvalSet, type ShardFiles } from './eval-set.ts';
 import { planModelPoints, planUnits, type PointPlan } from './points.ts';
@@ -48,14 +48,9 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The image input: the first graph input that is not an initializer (old exporters list weights as inputs). */
+/** The image input: its name, and its size when the graph fixes it. */
 export function imageInput(model: Model): { name: string; size?: InputSize } {
-  const weights = new Set(model.graph.initializer.map((t) => t.name));
-  const input = model.graph.input.find((i) => !weights.has(i.name ?? ''));
-  if (!input?.name) throw new Error('the graph has no image input');
-  const dims = (input.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimValue == null ? 0 : toNumber(d.dimValue)));
-  const [h, w] = [dims[2] ?? 0, dims[3] ?? 0];
-  return { name: input.name, size: dims.length === 4 && h > 0 && w > 0 ? { height: h, width: w } : undefined };
+  return { name: imageInputName(model), size: imageInputSize(model) };
 }
 
 function loadBase(path: string): LoadedModel {

@@ -3,11 +3,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileError } from '../errors.ts';
+import { imageInputSize } from '../onnx/image-input.ts';
 import type { Model } from '../onnx/proto.ts';
-import { toNumber } from '../onnx/proto.ts';
 import { getFamily, type FamilyName } from '../scaling/families/index.ts';
 import { prepareImage } from '../scaling/image.ts';
-import { imageInputName } from '../scaling/session.ts';
 
 export interface CalibrationImage {
   file: string;
@@ -28,10 +27,7 @@ export function resolveCalibrationDir(dir: string): string {
 
 /** The square input size of a static export (its image input's H when H and W are fixed), else undefined. */
 export function staticInputSize(model: Model): number | undefined {
-  const name = imageInputName(model);
-  const input = model.graph.input.find((i) => i.name === name);
-  const dims = (input?.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimValue !== null && d.dimValue !== undefined ? toNumber(d.dimValue) : 0));
-  return dims.length === 4 && dims[2]! > 0 && dims[3]! > 0 ? dims[2] : undefined;
+  return imageInputSize(model)?.height;
 }
 
 /** The first `count` images of `dir` (sorted by name), preprocessed for `family` at `size`. */
