@@ -3,7 +3,7 @@
 // (model, images, annotations) job that any machine could run.
 import { readFileSync } from 'node:fs';
 import { fileError } from '../errors.ts';
-import { hashOf, type StudyCache } from './cache.ts';
+import { hashOf, writeFileAtomic, type StudyCache } from './cache.ts';
 import { planShards, type Shard } from './points.ts';
 
 interface CocoFile {
@@ -39,7 +39,8 @@ function subset(gt: CocoFile, ids: readonly number[]): CocoFile {
 function writeSubset(cache: StudyCache, gt: CocoFile, ids: readonly number[]): { path: string; key: string } {
   const text = JSON.stringify(subset(gt, ids));
   const key = hashOf(text);
-  const path = cache.has('gt', key) ? cache.path('gt', key) : cache.writeJson('gt', key, JSON.parse(text));
+  const path = cache.path('gt', key);
+  if (!cache.has('gt', key)) writeFileAtomic(path, text);
   return { path, key };
 }
 
