@@ -7,6 +7,7 @@ import cliProgress from 'cli-progress';
 import { defaultParams, summaryLines } from '../coco-eval/index.ts';
 import { InputError } from '../errors.ts';
 import { FAMILY_NAMES, getFamily, resolveCocoDir, runDetection, type FamilyName } from '../scaling/index.ts';
+import { giga } from '../units.ts';
 
 interface EvalOptions {
   model: string;
@@ -111,7 +112,7 @@ export function registerEval(program: Command): void {
       }
       const lines = [
         `${run.model} (${run.family}) at size ${run.size}: ${run.images} images in ${run.seconds.toFixed(1)} s (${(run.images / run.seconds).toFixed(1)} images/s)`,
-        `${(run.macs / 1e9).toFixed(3)} GMACs = ${(run.flops / 1e9).toFixed(3)} GFLOPs per image at input ${run.macsInput.join('x')}`,
+        `${giga(run.macs)} GMACs = ${giga(run.flops)} GFLOPs per image at input ${run.macsInput.join('x')}`,
         ...summaryLines(run.stats, defaultParams()),
       ];
       if (options.out) lines.push(`detections written to ${options.out} (${run.detections.length})`);

@@ -11,6 +11,7 @@ import { writeHtml, writeReport } from '../study/report.ts';
 import { loadResults, type PointResult } from '../study/results.ts';
 import type { StudyEvent } from '../study/runner.ts';
 import { loadStudy } from '../study/schema.ts';
+import { giga } from '../units.ts';
 
 function positiveInt(flag: string, text: string): number {
   const n = Number(text);
@@ -22,7 +23,7 @@ function pointLine(p: PointResult, cached: boolean): string {
   if (p.error) return `${p.id}: FAILED: ${p.error}`;
   const ap = p.stats ? `, AP ${(p.stats.AP * 100).toFixed(1)}` : '';
   const run = p.images > 0 ? `, ${p.images} images in ${p.seconds.toFixed(1)} s` : '';
-  return `${p.id}: ${(p.flops / 1e9).toFixed(3)} GFLOPs${ap}${run}${cached ? ' (cached)' : ''}`;
+  return `${p.id}: ${giga(p.flops)} GFLOPs${ap}${run}${cached ? ' (cached)' : ''}`;
 }
 
 /** Progress: a live bar on a TTY (points, images/s, ETA), plain lines otherwise. */

@@ -12,6 +12,7 @@ import { FAMILY_NAMES, type FamilyName } from '../scaling/families/index.ts';
 import { dataPath } from '../data-dir.ts';
 import { BLOCKS, buildVariant, type BlockName, type Subnet, type VariantResult } from '../variants/index.ts';
 import { parseInputShape } from './profile.ts';
+import { giga } from '../units.ts';
 
 interface VariantCliOptions {
   block: string;
@@ -51,10 +52,6 @@ function positive(flag: string, value: string | undefined, integer: boolean): nu
 
 function headMacs(profile: Profile, levels: readonly string[]): number {
   return profile.nodes.filter((n) => levels.some((l) => n.group === `head/${l}` || n.group.startsWith(`head/${l}/`))).reduce((a, n) => a + n.macs, 0);
-}
-
-function giga(x: number): string {
-  return (x / 1e9).toFixed(3);
 }
 
 function report(result: VariantResult, before: Profile, after: Profile, levels: string[], out: string): string {

@@ -3,12 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { OpRule } from './ops/rule.ts';
 import { compareGroupNames } from './grouping/order.ts';
 import type { Profile } from './types.ts';
-
-const G = 1e9;
-
-function giga(x: number): string {
-  return (x / G).toFixed(3);
-}
+import { giga } from '../units.ts';
 
 function percent(x: number): string {
   return `${(100 * x).toFixed(1)}%`;

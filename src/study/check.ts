@@ -3,6 +3,7 @@
 // the baseline's curve interpolated at the point's FLOPs (so a variant that got lighter but lost more
 // accuracy than the baseline trade-off allows is caught too). Profile-only points compare FLOPs.
 import type { PointResult, StudyResults } from './results.ts';
+import { giga } from '../units.ts';
 
 export interface PointCheck {
   id: string;
@@ -92,12 +93,12 @@ function checkPoint(b: PointResult, c: PointResult | undefined, baseline: StudyR
     out.baselineAtFlops = atFlops;
     if (atFlops !== null && c.stats.AP < atFlops * (1 - tol)) {
       out.reasons.push(
-        `mAP ${(c.stats.AP * 100).toFixed(1)} below the baseline curve's ${(atFlops * 100).toFixed(1)} at ${(c.flops / 1e9).toFixed(3)} GFLOPs`,
+        `mAP ${(c.stats.AP * 100).toFixed(1)} below the baseline curve's ${(atFlops * 100).toFixed(1)} at ${giga(c.flops)} GFLOPs`,
       );
     }
   } else if (!b.error && c.flops > b.flops * (1 + tol)) {
     // Profile-only points: the gate guards the FLOPs themselves.
-    out.reasons.push(`GFLOPs ${(b.flops / 1e9).toFixed(3)} -> ${(c.flops / 1e9).toFixed(3)} (${pct(b.flops, c.flops)})`);
+    out.reasons.push(`GFLOPs ${giga(b.flops)} -> ${giga(c.flops)} (${pct(b.flops, c.flops)})`);
   }
   out.regressed = out.reasons.length > 0;
   return out;
