@@ -4,7 +4,7 @@
 // recorded with its error and the others go on. Returns data; the CLI prints and writes the report.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeModel, encodeModel, loadModel } from '../onnx/model-io.ts';
+import { decodeModel, encodeModel } from '../onnx/model-io.ts';
 import type { Model } from '../onnx/proto.ts';
 import { imageInputName, imageInputSize } from '../onnx/image-input.ts';
 import { hashOf, StudyCache, writeFileAtomic } from './cache.ts';
@@ -79,8 +79,8 @@ async function derivedModel(cache: StudyCache, key: string, make: () => Promise<
   let bytes: Uint8Array;
   let model: Model;
   if (cache.has('models', key, 'onnx')) {
-    model = loadModel(path);
     bytes = readFileSync(path);
+    model = decodeModel(bytes, path);
   } else {
     model = await make();
     bytes = encodeModel(model);
