@@ -8,6 +8,7 @@ import { defaultParams, summaryLines } from '../coco-eval/index.ts';
 import { InputError } from '../errors.ts';
 import { FAMILY_NAMES, getFamily, resolveCocoDir, runDetection, type FamilyName } from '../scaling/index.ts';
 import { giga } from '../units.ts';
+import { positiveInt } from './options.ts';
 
 interface EvalOptions {
   model: string;
@@ -23,13 +24,6 @@ interface EvalOptions {
   maxDetections?: string;
   out?: string;
   json?: boolean;
-}
-
-function positiveInt(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InputError(`${flag} ${value}: expected a positive integer`);
-  return n;
 }
 
 function fraction(flag: string, value: string | undefined): number | undefined {

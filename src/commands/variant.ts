@@ -11,6 +11,7 @@ import { profileModel, type Profile } from '../profiler/index.ts';
 import { FAMILY_NAMES, type FamilyName } from '../scaling/families/index.ts';
 import { dataPath } from '../data-dir.ts';
 import { BLOCKS, buildVariant, type BlockName, type Subnet, type VariantResult } from '../variants/index.ts';
+import { positiveInt, positiveNumber } from './options.ts';
 import { parseInputShape } from './profile.ts';
 import { giga } from '../units.ts';
 
@@ -39,15 +40,6 @@ function list(flag: string, value: string, allowed: readonly string[]): string[]
   const bad = items.filter((s) => !allowed.includes(s));
   if (bad.length > 0) throw new InputError(`${flag} ${value}: unknown ${bad.join(', ')} (one of ${allowed.join(', ')})`);
   return items;
-}
-
-function positive(flag: string, value: string | undefined, integer: boolean): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new InputError(`${flag} ${value}: expected a positive ${integer ? 'integer' : 'number'}`);
-  }
-  return n;
 }
 
 function headMacs(profile: Profile, levels: readonly string[]): number {
@@ -118,9 +110,9 @@ export function registerVariant(program: Command): void {
         fit = {
           calibDir: typeof opts.fit === 'string' ? opts.fit : dataPath('coco', 'calib'),
           family: opts.family as FamilyName,
-          images: positive('--images', opts.images, true),
-          size: positive('--size', opts.size, true),
-          threads: positive('--threads', opts.threads, true),
+          images: positiveInt('--images', opts.images),
+          size: positiveInt('--size', opts.size),
+          threads: positiveInt('--threads', opts.threads),
         };
       }
       const progress = (done: number, total: number) => {
@@ -132,8 +124,8 @@ export function registerVariant(program: Command): void {
         subnets,
         predictors,
         towers,
-        rank: positive('--rank', opts.rank, true),
-        ratio: positive('--ratio', opts.ratio, false),
+        rank: positiveInt('--rank', opts.rank),
+        ratio: positiveNumber('--ratio', opts.ratio),
         fit,
         init: fit ? 'fit' : ((opts.init as 'svd' | 'random' | undefined) ?? 'svd'),
         weightsFrom: opts.weights,
