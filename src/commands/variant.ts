@@ -133,7 +133,7 @@ export function registerVariant(program: Command): void {
         onProgress: progress,
       });
       saveModel(result.model, opts.output);
-      const before = profileModel(model, { inputShapes });
+      const before = result.sourceProfile;
       const after = profileModel(result.model, { inputShapes });
       if (opts.json) {
         const json = {

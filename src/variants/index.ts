@@ -6,7 +6,7 @@ import { InputError, fileError } from '../errors.ts';
 import { loadModel } from '../onnx/model-io.ts';
 import type { Model } from '../onnx/proto.ts';
 import { tensorDims } from '../onnx/tensor.ts';
-import { profileModel, type GroupRule } from '../profiler/index.ts';
+import { profileModel, type GroupRule, type Profile } from '../profiler/index.ts';
 import { getFamily, type FamilyName } from '../scaling/families/index.ts';
 import { BLOCKS, initFromWeights, initRandom, whyNotApplicable, type BlockName, type BlockOptions } from './blocks.ts';
 import { loadCalibrationImages, staticInputSize } from './calibration.ts';
@@ -57,6 +57,8 @@ export interface VariantResult {
   /** Selected convs the block does not apply to, and why (left as they are). */
   skipped: { name: string; level: string; reason: string }[];
   fit?: FitReport;
+  /** The original model's profile (at `inputShapes`, with `groups`): it places the convs by level. */
+  sourceProfile: Profile;
 }
 
 /** Replaces the selected head convs of `model` (a copy) by `options.block`. */
@@ -65,7 +67,8 @@ export async function buildVariant(model: Model, options: VariantOptions): Promi
     throw new InputError(`--block ${options.block}: unknown block (one of ${BLOCKS.join(', ')})`);
   }
   const editor = new GraphEditor(cloneModel(model));
-  const groups = nodeGroups(model, options);
+  const sourceProfile = profileModel(model, { inputShapes: options.inputShapes, groups: options.groups });
+  const groups = nodeGroups(sourceProfile);
   const convs = findHeadConvs(editor, (node) => groups.get((node.output ?? [])[0] ?? ''));
   const levels = headLevels(convs);
   if (levels.length === 0 && !options.nodes) throw new InputError('the model has no head convs the profiler groups by level (head/P3...)');
@@ -115,7 +118,7 @@ export async function buildVariant(model: Model, options: VariantOptions): Promi
     fit.relativeErrors.forEach((e, i) => (layers[i]!.relativeError = e));
   }
   if (options.weightsFrom) copyWeights(editor, targets, options.weightsFrom);
-  return { model: editor.finish(), layers, skipped, fit };
+  return { model: editor.finish(), layers, skipped, fit, sourceProfile };
 }
 
 /** Conv nodes named by the caller, placed by their profiler group (level '' outside the head). */
@@ -129,8 +132,7 @@ function namedConvs(editor: GraphEditor, names: string[], groups: Map<string, st
 }
 
 /** Node output -> profiler group. */
-function nodeGroups(model: Model, options: VariantOptions): Map<string, string> {
-  const profile = profileModel(model, { inputShapes: options.inputShapes, groups: options.groups });
+function nodeGroups(profile: Profile): Map<string, string> {
   const groups = new Map<string, string>();
   for (const n of profile.nodes) if (n.outputs[0]) groups.set(n.outputs[0], n.group);
   return groups;
