@@ -1,7 +1,7 @@
 // Image preparation in a worker thread, with the same contract as prepareImage (see prepare-worker.ts for why).
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors.ts';
-import { prepareImage, type PixelFormat, type PreparedInput, type ResizeSpec } from './image.ts';
+import type { PixelFormat, PreparedInput, ResizeSpec } from './image.ts';
 
 export interface PrepareRequest {
   id: number;
@@ -22,13 +22,6 @@ export interface ImagePreparer {
   prepare(path: string, spec: ResizeSpec, format: PixelFormat): Promise<PreparedInput>;
   close(): Promise<void>;
 }
-
-/** Prepares on the calling thread (no overlap with a synchronous inference). */
-export const inThreadPreparer: ImagePreparer = {
-  ready: Promise.resolve(),
-  prepare: prepareImage,
-  close: async () => undefined,
-};
 
 /** One worker thread that prepares images in the order asked. */
 export function workerPreparer(): ImagePreparer {
