@@ -2,11 +2,12 @@
 // calibration images, or the input rewritten to a size), profiles it, runs it shard by shard and scores it.
 // Everything finished is cached under OUT/cache keyed by model bytes + settings; a failing point is
 // recorded with its error and the others go on. Returns data; the CLI prints and writes the report.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeModel, encodeModel } from '../onnx/model-io.ts';
 import type { Model } from '../onnx/proto.ts';
 import { imageInputName, imageInputSize } from '../onnx/image-input.ts';
+import { listCalibrationImages } from '../variants/calibration.ts';
 import { hashOf, StudyCache, writeFileAtomic } from './cache.ts';
 import { prepareEvalSet, type EvalSet, type ShardFiles } from './eval-set.ts';
 import { planModelPoints, planUnits, type PointPlan } from './points.ts';
@@ -89,11 +90,15 @@ async function derivedModel(cache: StudyCache, key: string, make: () => Promise<
   return { model, path, hash: hashOf(bytes), inputName: imageInput(model).name };
 }
 
-/** Names the calibration set by its file list, so a changed folder gives a new variant. */
+/**
+ * Names the calibration set by the image files the fit reads (DIR/calib for a COCO folder) and their sizes,
+ * so a changed set of calibration images gives a new variant.
+ */
 function calibFingerprint(spec: LayerSpecificSpec): string {
   if (spec.fit === false) return 'random-init';
-  const files = existsSync(spec.fit) ? readdirSync(spec.fit).sort() : [];
-  return `${spec.fit}\n${files.join('\n')}`;
+  if (!existsSync(spec.fit)) return `${spec.fit}\n(missing)`; // the fit itself reports the missing folder
+  const files = listCalibrationImages(spec.fit);
+  return [spec.fit, ...files.map((f) => `${f} ${statSync(f).size}`)].join('\n');
 }
 
 async function pointModel(

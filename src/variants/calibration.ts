@@ -30,14 +30,18 @@ export function staticInputSize(model: Model): number | undefined {
   return imageInputSize(model)?.height;
 }
 
+/** The image files a fit on `dir` reads, in the order it reads them (sorted by name). */
+export function listCalibrationImages(dir: string): string[] {
+  const folder = resolveCalibrationDir(dir);
+  return readdirSync(folder).filter((f) => IMAGE_FILE.test(f)).sort().map((f) => join(folder, f));
+}
+
 /** The first `count` images of `dir` (sorted by name), preprocessed for `family` at `size`. */
 export async function loadCalibrationImages(dir: string, family: FamilyName, size: number, count: number): Promise<CalibrationImage[]> {
-  const folder = resolveCalibrationDir(dir);
-  const files = readdirSync(folder).filter((f) => IMAGE_FILE.test(f)).sort().slice(0, count);
+  const files = listCalibrationImages(dir).slice(0, count);
   const spec = getFamily(family);
   const images: CalibrationImage[] = [];
-  for (const f of files) {
-    const file = join(folder, f);
+  for (const file of files) {
     const prepared = await prepareImage(file, spec.resizeSpec(size), spec.pixelFormat);
     images.push({ file, tensor: prepared.tensor, dims: prepared.dims });
   }
