@@ -3,7 +3,7 @@
 // Prints the time of each phase (best of two runs per size) (validate, index, evaluate, accumulate, summarize), peak memory, and side by side
 // the cost per image at 1,000 and 5,000 images (how the evaluation scales). Goal: 5,000 images under 3 s.
 import { performance } from 'node:perf_hooks';
-import { dataPath, hasSharedData } from '../src/data-dir.ts';
+import { dataPath } from '../src/data-dir.ts';
 import { evaluateBbox, loadGroundTruth, parseGroundTruth, parseResults } from '../src/coco-eval/index.ts';
 import type { CocoDetection, CocoGroundTruth, CocoGtAnnotation } from '../src/coco-eval/index.ts';
 
@@ -85,9 +85,7 @@ function run(base: CocoGroundTruth, images: number): { seconds: number; detectio
   return { seconds: total, detections: dets.length };
 }
 
-if (!hasSharedData()) {
-  console.log('skipped: needs ../shared/data (or FLOPMAP_DATA) for the COCO ground truth');
-} else {
+{
   const base = loadGroundTruth(dataPath('coco', 'instances_val2017_mini.json'));
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);

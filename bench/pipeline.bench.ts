@@ -5,7 +5,7 @@
 // prints the two bounds (full overlap, no overlap) next to the measured ratio.
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { dataPath, hasSharedData } from '../src/data-dir.ts';
+import { dataPath } from '../src/data-dir.ts';
 import { loadModel } from '../src/onnx/model-io.ts';
 import { getFamily, type FamilyName } from '../src/scaling/families/index.ts';
 import { detectImages, type ImageJob } from '../src/scaling/detect.ts';
@@ -93,13 +93,11 @@ async function bench(modelFile: string, familyName: FamilyName, jobs: ImageJob[]
   console.log(`  bounds: ${overlapped.toFixed(3)} with decoding fully overlapped, ${serial.toFixed(3)} with none (free cores measured: ${(await freeCores()).toFixed(2)})`);
 }
 
-if (!hasSharedData()) {
-  console.log('pipeline bench skipped: no shared data (../shared/data or $FLOPMAP_DATA)');
-} else {
+{
   const { imagesDir, annotationsPath } = resolveCocoDir(dataPath('coco'));
   const jobs = listAnnotatedImages(annotationsPath).slice(0, 40).map((e) => ({ id: e.id, path: join(imagesDir, e.fileName) }));
   await bench('nanodet_m_320.onnx', 'nanodet', jobs);
   await bench('yolox_nano_416.onnx', 'yolox', jobs);
   // The study's detector: inference dominates (zero weights, but the real graph and its real cost).
-  await bench('retinanet_r50_fpn_zero.onnx', 'retinanet', jobs.slice(0, 4), 512, 2);
+  await bench('retinanet_r50_fpn_zero.onnx.gz', 'retinanet', jobs.slice(0, 4), 512, 2);
 }

@@ -3,16 +3,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hasSharedData } from '../src/data-dir.ts';
 import { buildReportHtml } from '../src/study/html.ts';
 import { realStages } from '../src/study/real-stages.ts';
 import { runStudy } from '../src/study/runner.ts';
 import { parseStudy } from '../src/study/schema.ts';
 
-if (!hasSharedData()) {
-  console.log('study bench skipped: needs ../shared/data (or FLOPMAP_DATA)');
-  process.exit(0);
-}
 
 const study = parseStudy(
   {

@@ -4,7 +4,7 @@
 // Capture time includes accumulating X^T X and X^T Y at the sampled positions (done as each image comes back).
 // BENCH_N=1153 runs the solver part at a bottleneck middle conv's size (quicker).
 import { CholeskyDecomposition, Matrix, solve } from 'ml-matrix';
-import { dataPath, hasSharedData } from '../src/data-dir.ts';
+import { dataPath } from '../src/data-dir.ts';
 import { loadModel } from '../src/onnx/model-io.ts';
 import { solveSpd } from '../src/variants/linalg.ts';
 import { buildVariant } from '../src/variants/index.ts';
@@ -50,7 +50,7 @@ console.log(`  solveSpd (Float64Array Cholesky) ${ours.toFixed(2)} s`);
 console.log(`  ml-matrix Cholesky                ${cholesky.toFixed(2)} s  (${(cholesky / ours).toFixed(2)}x ours)`);
 console.log(`  ml-matrix solve (LU)              ${lu.toFixed(2)} s  (${(lu / ours).toFixed(2)}x ours)`);
 
-if (hasSharedData()) {
+{
   for (const [file, family, rank] of [['nanodet_m_320.onnx', 'nanodet', 40], ['yolox_nano_416.onnx', 'yolox', 24]] as const) {
     const model = loadModel(dataPath('models', file));
     const t = performance.now();

@@ -2,15 +2,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dataPath, hasSharedData } from '../src/data-dir.ts';
+import { dataPath } from '../src/data-dir.ts';
 import { InputError } from '../src/errors.ts';
 import { decodeModel, encodeModel, loadModel, saveModel } from '../src/onnx/model-io.ts';
 import { onnx, type Model } from '../src/onnx/proto.ts';
 import { tensorDims, tensorToFloat32 } from '../src/onnx/tensor.ts';
 
-const why = 'needs ../shared/data (or FLOPMAP_DATA) with the shared ONNX models';
 
-describe.skipIf(!hasSharedData())(`ONNX loading on the shared models (${why})`, () => {
+describe(`ONNX loading on the shared models`, () => {
   const nanodet = dataPath('models', 'nanodet_m_320.onnx');
 
   it('decodes a real model with its weights', () => {

@@ -1,10 +1,13 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileError } from '../errors.ts';
 import { onnx, type Model, type ModelProto } from './proto.ts';
 
 /** ONNX magic: a ModelProto starts with field 1 (ir_version, varint) -> byte 0x08. */
 const IR_VERSION_TAG = 0x08;
+/** gzip magic (RFC 1952): a gzipped model (e.g. the zero-weight RetinaNet graph, 47.6 MB raw, 57 KB gzipped). */
+const GZIP_MAGIC = [0x1f, 0x8b];
 
 /**
  * Reads an ONNX model, with its external-data tensors (if any) loaded into raw_data, so that every later
@@ -13,8 +16,18 @@ const IR_VERSION_TAG = 0x08;
 export function loadModel(path: string): Model {
   if (!existsSync(path)) throw fileError(path, 'no such file');
   if (statSync(path).isDirectory()) throw fileError(path, 'is a folder, not an ONNX file');
+  return decodeModel(readModelBytes(path), path);
+}
+
+/** The ONNX bytes of a file, gunzipped when the file is gzip (`MODEL.onnx.gz`), so either form loads. */
+export function readModelBytes(path: string): Uint8Array {
   const bytes = readFileSync(path);
-  return decodeModel(bytes, path);
+  if (bytes[0] !== GZIP_MAGIC[0] || bytes[1] !== GZIP_MAGIC[1]) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (err) {
+    throw fileError(path, `corrupt gzip file (${err instanceof Error ? err.message : String(err)})`);
+  }
 }
 
 /** Decodes ONNX bytes; `label` names the source in error messages. */

@@ -4,7 +4,7 @@
 // recorded with its error and the others go on. Returns data; the CLI prints and writes the report.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeModel, encodeModel } from '../onnx/model-io.ts';
+import { decodeModel, encodeModel, readModelBytes } from '../onnx/model-io.ts';
 import type { Model } from '../onnx/proto.ts';
 import { imageInputName, imageInputSize } from '../onnx/image-input.ts';
 import { listCalibrationImages } from '../variants/calibration.ts';
@@ -55,7 +55,7 @@ export function imageInput(model: Model): { name: string; size?: InputSize } {
 }
 
 function loadBase(path: string): LoadedModel {
-  const bytes = readFileSync(path);
+  const bytes = readModelBytes(path);
   const model = decodeModel(bytes, path);
   return { model, path, hash: hashOf(bytes), inputName: imageInput(model).name };
 }

@@ -1,7 +1,7 @@
 // The study file (experiments/NAME.json): which models, which data, which sizes and which light heads to
 // compare. Validated with zod; every error names the file and the field, and the CLI exits 2 on it.
 //
-// Path rule: a path may start with `${data}`, which stands for the shared data folder (../shared/data or
+// Path rule: a path may start with `${data}`, which stands for the data folder (the repository's data/ or
 // $FLOPMAP_DATA); any other relative path is resolved against the folder holding the study file.
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
@@ -125,7 +125,7 @@ export function sizeLabel(size: InputSize): string {
   return size.height === size.width ? String(size.height) : `${size.height}x${size.width}`;
 }
 
-/** Applies the path rule: `${data}/...` -> shared data folder; other relative paths -> the study's folder. */
+/** Applies the path rule: `${data}/...` -> data folder; other relative paths -> the study's folder. */
 export function resolveStudyPath(path: string, studyFile: string): string {
   const withData = path.replace(/^\$\{data\}/, dataDir());
   return isAbsolute(withData) ? withData : resolve(dirname(studyFile), withData);

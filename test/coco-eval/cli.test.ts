@@ -4,14 +4,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dataPath, hasSharedData, PROJECT_ROOT } from '../../src/data-dir.ts';
+import { dataPath, PROJECT_ROOT } from '../../src/data-dir.ts';
 
 function flopmap(...args: string[]) {
   const run = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin', 'flopmap.js'), 'coco-eval', ...args], { encoding: 'utf8' });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-describe.skipIf(!hasSharedData())('flopmap coco-eval (needs ../shared/data or FLOPMAP_DATA)', () => {
+describe('flopmap coco-eval', () => {
   const annotations = dataPath('coco', 'instances_val2017_mini.json');
   const fixture = dataPath('coco', 'fixtures', 'results_jitter_seed1.json');
   const dir = mkdtempSync(join(tmpdir(), 'coco-eval-cli-'));

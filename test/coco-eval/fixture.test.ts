@@ -1,7 +1,7 @@
 // The shared COCO fixture: the numbers pycocotools reports for a jittered results file, and the coco206 sample.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { dataPath, hasSharedData } from '../../src/data-dir.ts';
+import { dataPath } from '../../src/data-dir.ts';
 import { evaluateBbox, loadGroundTruth, loadResults } from '../../src/coco-eval/index.ts';
 import type { CocoDetection } from '../../src/coco-eval/index.ts';
 
@@ -10,7 +10,7 @@ interface Expected {
   per_category_AP: Record<string, number>;
 }
 
-describe.skipIf(!hasSharedData())('COCO fixture against pycocotools (needs ../shared/data or FLOPMAP_DATA)', () => {
+describe('COCO fixture against pycocotools', () => {
   it('reproduces expected_jitter_seed1.json: the 12 numbers and every per-category AP to 1e-4', () => {
     const gt = loadGroundTruth(dataPath('coco', 'instances_val2017_mini.json'));
     const dets = loadResults(dataPath('coco', 'fixtures', 'results_jitter_seed1.json'), gt);

@@ -3,14 +3,14 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, dataPath, hasSharedData } from '../../src/data-dir.ts';
+import { PROJECT_ROOT, dataPath } from '../../src/data-dir.ts';
 
 function flopmap(...args: string[]) {
   const run = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin', 'flopmap.js'), 'profile', ...args], { encoding: 'utf8' });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-describe.skipIf(!hasSharedData())('flopmap profile (CLI, on the shared models: needs ../shared/data)', () => {
+describe('flopmap profile (CLI, on the bundled models)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'flopmap-profile-'));
   const nanodet = dataPath('models', 'nanodet_m_320.onnx');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,7 +34,7 @@ describe.skipIf(!hasSharedData())('flopmap profile (CLI, on the shared models: n
   });
 
   it('a dynamic input without --input: exit 2, naming the file, the input and what to pass', () => {
-    const file = dataPath('models', 'retinanet_r50_fpn_zero.onnx');
+    const file = dataPath('models', 'retinanet_r50_fpn_zero.onnx.gz');
     const r = flopmap(file);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -60,7 +60,7 @@ describe.skipIf(!hasSharedData())('flopmap profile (CLI, on the shared models: n
   });
 
   it('--json of the whole RetinaNet graph comes through a pipe complete: 151.54 GMACs at 800x800 (torchvision\'s figure)', () => {
-    const r = flopmap(dataPath('models', 'retinanet_r50_fpn_zero.onnx'), '--input', 'images=1x3x800x800', '--json');
+    const r = flopmap(dataPath('models', 'retinanet_r50_fpn_zero.onnx.gz'), '--input', 'images=1x3x800x800', '--json');
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout) as { totals: { macs: number }; nodes: unknown[] };
     expect(json.nodes).toHaveLength(631);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { dataPath, hasSharedData } from '../../src/data-dir.ts';
+import { dataPath } from '../../src/data-dir.ts';
 import { loadModel } from '../../src/onnx/model-io.ts';
 import { onnx, type Model } from '../../src/onnx/proto.ts';
 import { float32Tensor } from '../../src/onnx/tensor.ts';
+import { withInputSize } from '../../src/variants/input-size.ts';
 import { groupSum, inferShapes, profileModel, type Profile } from '../../src/profiler/index.ts';
 import { retinanetMacs } from './retinanet-arithmetic.ts';
 
@@ -10,8 +11,8 @@ const G = 1e9;
 const convMacs = (p: Profile) => p.nodes.filter((n) => n.op === 'Conv').reduce((s, n) => s + n.macs, 0);
 const model = (file: string) => loadModel(dataPath('models', file));
 
-describe.skipIf(!hasSharedData())('RetinaNet-R50-FPN (shared models: needs ../shared/data)', () => {
-  const retinanet = hasSharedData() ? model('retinanet_r50_fpn_zero.onnx') : undefined!;
+describe('RetinaNet-R50-FPN', () => {
+  const retinanet = model('retinanet_r50_fpn_zero.onnx.gz');
 
   it('gives every node output a shape at 1x3x800x1216 (ONNX shape inference leaves the head convs unshaped)', () => {
     const shapes = inferShapes(retinanet, { images: [1, 3, 800, 1216] });
@@ -98,7 +99,7 @@ describe.skipIf(!hasSharedData())('RetinaNet-R50-FPN (shared models: needs ../sh
   });
 });
 
-describe.skipIf(!hasSharedData())('NanoDet and YOLOX (shared models: needs ../shared/data)', () => {
+describe('NanoDet and YOLOX', () => {
   it('nanodet_m_320: 0.342 G conv MACs, 0.94 M params, single-subnet head at P3..P5', () => {
     const p = profileModel(model('nanodet_m_320.onnx'));
     expect(p.warnings).toEqual([]);
@@ -112,9 +113,9 @@ describe.skipIf(!hasSharedData())('NanoDet and YOLOX (shared models: needs ../sh
     expect(p.groups.some((g) => g.name === 'neck' && g.macs > 0)).toBe(true);
   });
 
-  it('nanodet_m_416 costs exactly 1.69x the 320 export (every map is 13/10 wider and taller)', () => {
+  it('nanodet_m at 416 (the input-size rewrite of the 320 export) costs exactly 1.69x (every map is 13/10 wider and taller)', () => {
     const small = convMacs(profileModel(model('nanodet_m_320.onnx')));
-    const large = convMacs(profileModel(model('nanodet_m_416.onnx')));
+    const large = convMacs(profileModel(withInputSize(model('nanodet_m_320.onnx'), 416, 416)));
     expect(large).toBe(small * 1.69);
   });
 

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataPath, hasSharedData, PROJECT_ROOT } from '../../src/data-dir.ts';
+import { dataPath, PROJECT_ROOT } from '../../src/data-dir.ts';
 import { loadModel } from '../../src/onnx/model-io.ts';
 import { anchorLevels } from '../../src/scaling/families/retinanet-anchors.ts';
 import { resolveCocoDir, runDetection } from '../../src/scaling/index.ts';
@@ -12,7 +12,7 @@ import { COCO80_CATEGORY_IDS } from '../../src/scaling/coco-classes.ts';
 
 const coco = () => resolveCocoDir(dataPath('coco'));
 
-describe.skipIf(!hasSharedData())('detection pipeline on the shared COCO sample (needs ../shared/data)', () => {
+describe('detection pipeline on the shared COCO sample', () => {
   it('resolves --coco DIR to val2017/ and the single instances_val2017*.json', () => {
     expect(coco()).toEqual({ imagesDir: dataPath('coco', 'val2017'), annotationsPath: dataPath('coco', 'instances_val2017_mini.json') });
     expect(() => resolveCocoDir(dataPath('models'))).toThrow(/has no val2017\/ image folder/);
@@ -64,7 +64,7 @@ describe.skipIf(!hasSharedData())('detection pipeline on the shared COCO sample 
   });
 
   it('the zero-weight RetinaNet graph: anchor count of the decoder equals the graph output at 512x768', async () => {
-    const session = await createDetectorSession(loadModel(dataPath('models', 'retinanet_r50_fpn_zero.onnx')), 'retinanet', 2);
+    const session = await createDetectorSession(loadModel(dataPath('models', 'retinanet_r50_fpn_zero.onnx.gz')), 'retinanet', 2);
     const out = await session.run(new Float32Array(3 * 512 * 768), [1, 3, 512, 768]);
     await session.release();
     const anchors = anchorLevels(512, 768).reduce((n, l) => n + l.count, 0);
@@ -73,7 +73,7 @@ describe.skipIf(!hasSharedData())('detection pipeline on the shared COCO sample 
   });
 
   it('the zero-weight RetinaNet graph runs end to end at size 512 and returns a valid summary', async () => {
-    const run = await runDetection({ modelPath: dataPath('models', 'retinanet_r50_fpn_zero.onnx'), family: 'retinanet', ...coco(), size: 512, limit: 1, threads: 2 });
+    const run = await runDetection({ modelPath: dataPath('models', 'retinanet_r50_fpn_zero.onnx.gz'), family: 'retinanet', ...coco(), size: 512, limit: 1, threads: 2 });
     expect(run.images).toBe(1);
     expect(run.macsInput).toEqual([1, 3, 512, 768]);
     // 230.2 GMACs at 800x1216 (DESIGN) scales to ~93 GMACs at 512x768.
@@ -85,7 +85,7 @@ describe.skipIf(!hasSharedData())('detection pipeline on the shared COCO sample 
   });
 });
 
-describe.skipIf(!hasSharedData())('bad input to the pipeline (needs ../shared/data)', () => {
+describe('bad input to the pipeline', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'flopmap-badinput-'));

@@ -4,14 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.ts';
-import { hasSharedData } from '../../src/data-dir.ts';
 import { realStages } from '../../src/study/real-stages.ts';
 import { loadResults } from '../../src/study/results.ts';
 import { runStudy, type StudyEvent } from '../../src/study/runner.ts';
 import { parseStudy } from '../../src/study/schema.ts';
 import type { StudyStages } from '../../src/study/stages.ts';
 
-const why = 'needs ../shared/data (or FLOPMAP_DATA) with the NanoDet model and COCO images';
 
 /** The real stages, counting the detection runs (one per unit of work actually computed). */
 function countingStages(): { stages: StudyStages; calls: string[] } {
@@ -31,7 +29,7 @@ function countingStages(): { stages: StudyStages; calls: string[] } {
 
 const nanodet = { id: 'nanodet-m', path: '${data}/models/nanodet_m_320.onnx', family: 'nanodet' };
 
-describe.skipIf(!hasSharedData())(`sweep runner (${why})`, () => {
+describe(`sweep runner`, () => {
   it('resumes from the cache: a finished unit is never run again', async () => {
     const out = mkdtempSync(join(tmpdir(), 'flopmap-sweep-'));
     const study = parseStudy(
@@ -86,7 +84,7 @@ describe.skipIf(!hasSharedData())(`sweep runner (${why})`, () => {
   });
 });
 
-describe.skipIf(!hasSharedData())(`flopmap sweep, profile-only study on the zero-weight RetinaNet graph (${why})`, () => {
+describe(`flopmap sweep, profile-only study on the zero-weight RetinaNet graph`, () => {
   it('writes FLOPs-only points and a page that says there is no mAP', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flopmap-rn-'));
     const file = join(dir, 'rn.json');
@@ -94,7 +92,7 @@ describe.skipIf(!hasSharedData())(`flopmap sweep, profile-only study on the zero
       file,
       JSON.stringify({
         name: 'rn',
-        models: [{ id: 'retinanet', path: '${data}/models/retinanet_r50_fpn_zero.onnx', family: 'retinanet', size: 800 }],
+        models: [{ id: 'retinanet', path: '${data}/models/retinanet_r50_fpn_zero.onnx.gz', family: 'retinanet', size: 800 }],
         data: { evaluate: false },
         inputScaling: { sizes: [512] },
         layerSpecific: [{ block: 'conv1x1', levels: ['P3'], fit: false, init: 'random' }],

@@ -20,7 +20,7 @@ function errorOf(json: unknown, file = 'experiments/bad.json'): string {
 }
 
 describe('study file schema', () => {
-  it('fills defaults and applies the path rule (${data} -> shared data, else relative to the study file)', () => {
+  it('fills defaults and applies the path rule (${data} -> data folder, else relative to the study file)', () => {
     const s = parseStudy({ ...minimal, data: { coco: '../coco-local' } }, '/x/experiments/demo.json');
     expect(s.models[0]!.path).toBe(join(dataDir(), 'models/nanodet_m_320.onnx'));
     expect(s.data).toEqual({ coco: '/x/coco-local', shardSize: 50, evaluate: true });

@@ -1,14 +1,13 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { dataPath, hasSharedData } from '../../src/data-dir.ts';
+import { dataPath } from '../../src/data-dir.ts';
 import { decodeModel, encodeModel, loadModel } from '../../src/onnx/model-io.ts';
 import { GraphEditor, cloneModel, makeNode } from '../../src/variants/graph-edit.ts';
 
-const why = 'needs ../shared/data (or FLOPMAP_DATA) with the shared ONNX models';
 
-describe.skipIf(!hasSharedData())(`graph editing on the shared models (${why})`, () => {
-  const models = hasSharedData() ? readdirSync(dataPath('models')).filter((f) => f.endsWith('.onnx')).sort() : [];
+describe(`graph editing on the shared models`, () => {
+  const models = readdirSync(dataPath('models')).filter((f) => /\.onnx(\.gz)?$/.test(f)).sort();
 
   it.each(models)('%s: load, edit-free write, load is lossless', (file) => {
     const model = loadModel(dataPath('models', file));
@@ -50,7 +49,7 @@ describe.skipIf(!hasSharedData())(`graph editing on the shared models (${why})`,
   });
 
   it('resolves a weight shared through Identity nodes (torchvision RetinaNet export)', () => {
-    const editor = new GraphEditor(loadModel(dataPath('models', 'retinanet_r50_fpn_zero.onnx')));
+    const editor = new GraphEditor(loadModel(dataPath('models', 'retinanet_r50_fpn_zero.onnx.gz')));
     const conv = editor.model.graph.node.find((n) => n.name === '/head/classification_head/conv/conv.0/conv.0.0/Conv')!;
     expect(editor.initializer(conv.input![1]!)).toBeUndefined();
     expect(editor.resolveInitializer(conv.input![1]!)!.name).toBe('backbone.fpn.layer_blocks.0.0.weight');

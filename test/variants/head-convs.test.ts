@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { dataPath, hasSharedData } from '../../src/data-dir.ts';
+import { dataPath } from '../../src/data-dir.ts';
 import { loadModel } from '../../src/onnx/model-io.ts';
 import { profileModel } from '../../src/profiler/index.ts';
 import { GraphEditor } from '../../src/variants/graph-edit.ts';
 import { findHeadConvs, headLevels, parseHeadGroup, selectConvs } from '../../src/variants/head-convs.ts';
 
-const why = 'needs ../shared/data (or FLOPMAP_DATA) with the shared ONNX models';
 
 function headConvs(file: string, inputShapes?: Record<string, number[]>) {
   const model = loadModel(dataPath('models', file));
@@ -23,7 +22,7 @@ describe('head groups', () => {
   });
 });
 
-describe.skipIf(!hasSharedData())(`head convs of the shared models (${why})`, () => {
+describe(`head convs of the shared models`, () => {
   it('YOLOX-Nano P3: a shared stem, 4 tower convs per subnet, cls/reg/obj predictors', () => {
     const convs = headConvs('yolox_nano_416.onnx');
     expect(headLevels(convs)).toEqual(['P3', 'P4', 'P5']);
@@ -52,7 +51,7 @@ describe.skipIf(!hasSharedData())(`head convs of the shared models (${why})`, ()
   });
 
   it('RetinaNet: the same convs at five levels, weights shared through Identity nodes', () => {
-    const convs = headConvs('retinanet_r50_fpn_zero.onnx', { images: [1, 3, 256, 384] });
+    const convs = headConvs('retinanet_r50_fpn_zero.onnx.gz', { images: [1, 3, 256, 384] });
     expect(headLevels(convs)).toEqual(['P3', 'P4', 'P5', 'P6', 'P7']);
     for (const level of ['P3', 'P7']) {
       const roles = convs.filter((c) => c.level === level).map((c) => `${c.subnet}/${c.role}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasSharedData, dataPath } from '../../src/data-dir.ts';
+import { dataPath } from '../../src/data-dir.ts';
 import { loadModel } from '../../src/onnx/model-io.ts';
 import { mapSpatialTail, rewriteInputSize, withInputSize } from '../../src/variants/input-size.ts';
 import { createDetectorSession } from '../../src/scaling/session.ts';
@@ -24,7 +24,7 @@ describe('mapSpatialTail', () => {
 const square = (s: number) => ({ inputHeight: s, inputWidth: s, contentHeight: s, contentWidth: s });
 const ramp = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.001));
 
-describe.skipIf(!hasSharedData())('withInputSize on the shared static exports (needs ../shared/data)', () => {
+describe('withInputSize on the shared static exports', () => {
   it('runs NanoDet-m 320 at 256 and 416 with outputs of the new grid sizes', async () => {
     const source = loadModel(dataPath('models', 'nanodet_m_320.onnx'));
     for (const size of [256, 416]) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.ts';
-import { dataPath, hasSharedData } from '../../src/data-dir.ts';
+import { dataPath } from '../../src/data-dir.ts';
 import { InputError } from '../../src/errors.ts';
 import { loadModel, saveModel } from '../../src/onnx/model-io.ts';
 import type { Model } from '../../src/onnx/proto.ts';
@@ -15,7 +15,6 @@ import { createDetectorSession } from '../../src/scaling/session.ts';
 import { GraphEditor } from '../../src/variants/graph-edit.ts';
 import { buildVariant, type BlockName } from '../../src/variants/index.ts';
 
-const why = 'needs ../shared/data (or FLOPMAP_DATA) with the shared models and COCO calibration images';
 const model = (name: string) => dataPath('models', name);
 /** Few images and positions: the fit is exercised, not tuned (measurements live in the report). */
 const quickFit = (family: 'nanodet' | 'yolox') => ({ calibDir: dataPath('coco', 'calib'), family, images: 6, positionsPerImage: 96 });
@@ -51,9 +50,9 @@ async function maxOutputDifference(a: Model, b: Model, family: 'nanodet' | 'yolo
   return { diff, scale };
 }
 
-describe.skipIf(!hasSharedData())(`RetinaNet conv1x1 at P3, the released LW-RetinaNet head (${why})`, () => {
+describe(`RetinaNet conv1x1 at P3, the released LW-RetinaNet head`, () => {
   it('cuts the conv MACs at 800x1216 from 230.24 G to 140.99 G, runs, and leaves P4..P7 as they were', async () => {
-    const original = loadModel(model('retinanet_r50_fpn_zero.onnx'));
+    const original = loadModel(model('retinanet_r50_fpn_zero.onnx.gz'));
     const shapes = { images: [1, 3, 800, 1216] };
     const { model: variant, layers } = await buildVariant(original, { block: 'conv1x1', levels: ['P3'], inputShapes: shapes });
     // 4 tower convs in each subnet and the class predictor.
@@ -94,7 +93,7 @@ describe.skipIf(!hasSharedData())(`RetinaNet conv1x1 at P3, the released LW-Reti
   });
 });
 
-describe.skipIf(!hasSharedData())(`fitted variants of the real NanoDet and YOLOX heads (${why})`, () => {
+describe(`fitted variants of the real NanoDet and YOLOX heads`, () => {
   it('lowrank at full rank reproduces NanoDet-m outputs to 1e-4 (fitted on real calibration images)', async () => {
     const original = loadModel(model('nanodet_m_320.onnx'));
     const result = await buildVariant(original, { block: 'lowrank', levels: ['P3'], rank: 1_000_000, fit: quickFit('nanodet') });
@@ -159,7 +158,7 @@ describe.skipIf(!hasSharedData())(`fitted variants of the real NanoDet and YOLOX
   });
 });
 
-describe.skipIf(!hasSharedData())(`flopmap variant on bad input (${why})`, () => {
+describe(`flopmap variant on bad input`, () => {
   const out = join(mkdtempSync(join(tmpdir(), 'flopmap-variant-')), 'v.onnx');
   it('a level the head does not have: exit 2 naming the levels found', async () => {
     const lines: string[] = [];
