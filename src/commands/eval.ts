@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { defaultParams, summaryLines } from '../coco-eval/index.ts';
 import { InputError } from '../errors.ts';
-import { FAMILY_NAMES, getFamily, resolveCocoDir, runDetection, type FamilyName } from '../scaling/index.ts';
+import { FAMILY_NAMES, getFamily, resolveCocoDir, runDetection, type FamilyName } from '../detection/index.ts';
 import { giga } from '../units.ts';
 import { positiveInt } from './options.ts';
 

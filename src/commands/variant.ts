@@ -8,7 +8,7 @@ import { InputError } from '../errors.ts';
 import { loadModel, saveModel } from '../onnx/model-io.ts';
 import type { Model } from '../onnx/proto.ts';
 import { profileModel, type Profile } from '../profiler/index.ts';
-import { FAMILY_NAMES, type FamilyName } from '../scaling/families/index.ts';
+import { FAMILY_NAMES, type FamilyName } from '../detection/families/index.ts';
 import { dataPath } from '../data-dir.ts';
 import { BLOCKS, buildVariant, type BlockName, type Subnet, type VariantResult } from '../variants/index.ts';
 import { positiveInt, positiveNumber } from './options.ts';

@@ -7,9 +7,9 @@ import type { CocoDetection } from '../coco-eval/index.ts';
 import { PROJECT_ROOT } from '../data-dir.ts';
 import type { Model } from '../onnx/proto.ts';
 import { profileModel } from '../profiler/index.ts';
-import { detectOnly, getFamily, resolveCocoDir } from '../scaling/index.ts';
+import { detectOnly, getFamily, resolveCocoDir } from '../detection/index.ts';
 import { buildVariant } from '../variants/index.ts';
-import { withInputSize } from '../variants/input-size.ts';
+import { withInputSize } from '../onnx/input-size.ts';
 import { hashOf } from './cache.ts';
 import type { CocoStats } from './results.ts';
 import type { Family, InputSize, LayerSpecificSpec } from './schema.ts';
@@ -26,7 +26,7 @@ function sourceFingerprint(): string {
       else if (entry.name.endsWith('.ts')) files.push(path);
     }
   };
-  for (const stage of ['onnx', 'profiler', 'scaling', 'coco-eval', 'variants']) {
+  for (const stage of ['onnx', 'profiler', 'detection', 'coco-eval', 'variants']) {
     if (existsSync(join(root, stage))) walk(join(root, stage));
   }
   files.sort();

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileError } from '../errors.ts';
 import { imageInputSize } from '../onnx/image-input.ts';
 import type { Model } from '../onnx/proto.ts';
-import { getFamily, type FamilyName } from '../scaling/families/index.ts';
-import { prepareImage } from '../scaling/image.ts';
+import { getFamily, type FamilyName } from '../detection/families/index.ts';
+import { prepareImage } from '../detection/image.ts';
 
 export interface CalibrationImage {
   file: string;

@@ -4,7 +4,7 @@ import { InputError } from '../errors.ts';
 import { attrInt, attrInts, attrString } from '../onnx/attributes.ts';
 import type { INodeProto } from '../onnx/proto.ts';
 import { float32Tensor, tensorDims, tensorToFloat32 } from '../onnx/tensor.ts';
-import { intAttr, intsAttr, makeNode, type GraphEditor } from './graph-edit.ts';
+import { intAttr, intsAttr, makeNode, type GraphEditor } from '../onnx/graph-edit.ts';
 
 /** One linear convolution: weight [cout, cin/group, kh, kw], bias [cout], ONNX geometry. */
 export interface ConvLayer {

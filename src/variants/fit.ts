@@ -4,13 +4,13 @@
 // compound unseen). Blocks whose inputs do not depend on unfitted blocks are fitted together in one pass.
 import type { Model } from '../onnx/proto.ts';
 import { float32Tensor } from '../onnx/tensor.ts';
-import { createDetectorSession } from '../scaling/session.ts';
+import { createDetectorSession } from '../detection/session.ts';
 import type { BlockName } from './blocks.ts';
 import type { CalibrationImage } from './calibration.ts';
 import type { ConvLayer, ConvSpec, WrittenLayer } from './conv-spec.ts';
 import { accumulate, emptyStats, gatherOutputs, samplePositions, symmetrize, type FeatureMap } from './fit-stats.ts';
 import { fitBlock } from './fit-solve.ts';
-import { GraphEditor, cloneModel } from './graph-edit.ts';
+import { GraphEditor, cloneModel } from '../onnx/graph-edit.ts';
 
 /** One replaced conv: the original (spec), its block and where the block's weights live in the variant. */
 export interface FitTarget {

@@ -3,7 +3,7 @@
 // convs are in graph order; a conv whose output reaches no other conv is a predictor (cls_logits, bbox_pred,
 // NanoDet's gfl_cls, YOLOX's cls/reg/obj preds), the others are tower convs.
 import type { INodeProto } from '../onnx/proto.ts';
-import type { GraphEditor } from './graph-edit.ts';
+import type { GraphEditor } from '../onnx/graph-edit.ts';
 
 export type Subnet = 'cls' | 'box';
 /** `shared`: a head with a single subnet, or a conv both subnets read (YOLOX's stem). */

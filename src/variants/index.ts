@@ -7,12 +7,12 @@ import { loadModel } from '../onnx/model-io.ts';
 import type { Model } from '../onnx/proto.ts';
 import { tensorDims } from '../onnx/tensor.ts';
 import { profileModel, type GroupRule, type Profile } from '../profiler/index.ts';
-import { getFamily, type FamilyName } from '../scaling/families/index.ts';
+import { getFamily, type FamilyName } from '../detection/families/index.ts';
 import { BLOCKS, initFromWeights, initRandom, whyNotApplicable, type BlockName, type BlockOptions } from './blocks.ts';
 import { loadCalibrationImages, staticInputSize } from './calibration.ts';
 import { readConv, writeChain } from './conv-spec.ts';
 import { fitTargets, type FitReport, type FitTarget } from './fit.ts';
-import { GraphEditor, cloneModel } from './graph-edit.ts';
+import { GraphEditor, cloneModel } from '../onnx/graph-edit.ts';
 import { findHeadConvs, headLevels, parseHeadGroup, selectConvs, type ConvSubnet, type HeadConv, type Subnet } from './head-convs.ts';
 
 export { BLOCKS, type BlockName } from './blocks.ts';

@@ -3,7 +3,7 @@ import { dataPath } from '../../src/data-dir.ts';
 import { loadModel } from '../../src/onnx/model-io.ts';
 import { onnx, type Model } from '../../src/onnx/proto.ts';
 import { float32Tensor } from '../../src/onnx/tensor.ts';
-import { withInputSize } from '../../src/variants/input-size.ts';
+import { withInputSize } from '../../src/onnx/input-size.ts';
 import { groupSum, inferShapes, profileModel, type Profile } from '../../src/profiler/index.ts';
 import { retinanetMacs } from './retinanet-arithmetic.ts';
 

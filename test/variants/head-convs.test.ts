@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dataPath } from '../../src/data-dir.ts';
 import { loadModel } from '../../src/onnx/model-io.ts';
 import { profileModel } from '../../src/profiler/index.ts';
-import { GraphEditor } from '../../src/variants/graph-edit.ts';
+import { GraphEditor } from '../../src/onnx/graph-edit.ts';
 import { findHeadConvs, headLevels, parseHeadGroup, selectConvs } from '../../src/variants/head-convs.ts';
 
 

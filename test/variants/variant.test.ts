@@ -9,10 +9,10 @@ import { loadModel, saveModel } from '../../src/onnx/model-io.ts';
 import type { Model } from '../../src/onnx/proto.ts';
 import { tensorToFloat32 } from '../../src/onnx/tensor.ts';
 import { profileModel } from '../../src/profiler/index.ts';
-import { prepareImage } from '../../src/scaling/image.ts';
-import { getFamily } from '../../src/scaling/families/index.ts';
-import { createDetectorSession } from '../../src/scaling/session.ts';
-import { GraphEditor } from '../../src/variants/graph-edit.ts';
+import { prepareImage } from '../../src/detection/image.ts';
+import { getFamily } from '../../src/detection/families/index.ts';
+import { createDetectorSession } from '../../src/detection/session.ts';
+import { GraphEditor } from '../../src/onnx/graph-edit.ts';
 import { buildVariant, type BlockName } from '../../src/variants/index.ts';
 
 const model = (name: string) => dataPath('models', name);

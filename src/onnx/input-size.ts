@@ -4,9 +4,9 @@
 // export size lets onnxruntime run the same weights at another size. Graphs with a dynamic H/W (torchvision
 // RetinaNet computes its shapes with Shape ops) only get their input dims fixed.
 import { InputError } from '../errors.ts';
-import { attrTensor } from '../onnx/attributes.ts';
-import { onnx, toNumber, type INodeProto, type ITensorProto, type Model } from '../onnx/proto.ts';
-import { int64Tensor, tensorDims, tensorToNumbers } from '../onnx/tensor.ts';
+import { attrTensor } from './attributes.ts';
+import { onnx, toNumber, type INodeProto, type ITensorProto, type Model } from './proto.ts';
+import { int64Tensor, tensorDims, tensorToNumbers } from './tensor.ts';
 
 /** Rewrites are allowed at multiples of the largest stride of the detectors here (P5 = 32). */
 export const INPUT_SIZE_MULTIPLE = 32;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BoxListBuilder, toImageDetections } from '../../src/scaling/boxes.ts';
-import { batchedNms, topKIndices } from '../../src/scaling/nms.ts';
+import { BoxListBuilder, toImageDetections } from '../../src/detection/boxes.ts';
+import { batchedNms, topKIndices } from '../../src/detection/nms.ts';
 
 describe('mapping boxes back to the image', () => {
   const list = () => {

@@ -6,7 +6,7 @@ import { InputError } from '../errors.ts';
 import { loadModel } from '../onnx/model-io.ts';
 import { toNumber, type Model } from '../onnx/proto.ts';
 import { profileModel } from '../profiler/index.ts';
-import { withInputSize } from '../variants/input-size.ts';
+import { withInputSize } from '../onnx/input-size.ts';
 import { listAnnotatedImages } from './coco-dir.ts';
 import { detectImages } from './detect.ts';
 import { getFamily, type DecodeOptions, type DetectorFamily, type FamilyName } from './families/index.ts';

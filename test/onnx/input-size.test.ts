@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { dataPath } from '../../src/data-dir.ts';
 import { loadModel } from '../../src/onnx/model-io.ts';
-import { mapSpatialTail, rewriteInputSize, withInputSize } from '../../src/variants/input-size.ts';
-import { createDetectorSession } from '../../src/scaling/session.ts';
-import { nanodet } from '../../src/scaling/families/nanodet.ts';
-import { yolox } from '../../src/scaling/families/yolox.ts';
+import { mapSpatialTail, rewriteInputSize, withInputSize } from '../../src/onnx/input-size.ts';
+import { createDetectorSession } from '../../src/detection/session.ts';
+import { nanodet } from '../../src/detection/families/nanodet.ts';
+import { yolox } from '../../src/detection/families/yolox.ts';
 import type { Model } from '../../src/onnx/proto.ts';
 
 describe('mapSpatialTail', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { nanodet } from '../../src/scaling/families/nanodet.ts';
-import { yolox } from '../../src/scaling/families/yolox.ts';
-import { COCO80_CATEGORY_IDS } from '../../src/scaling/coco-classes.ts';
+import { nanodet } from '../../src/detection/families/nanodet.ts';
+import { yolox } from '../../src/detection/families/yolox.ts';
+import { COCO80_CATEGORY_IDS } from '../../src/detection/coco-classes.ts';
 
 const square = (s: number) => ({ inputHeight: s, inputWidth: s, contentHeight: s, contentWidth: s });
 

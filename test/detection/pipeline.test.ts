@@ -5,10 +5,10 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPath, PROJECT_ROOT } from '../../src/data-dir.ts';
 import { loadModel } from '../../src/onnx/model-io.ts';
-import { anchorLevels } from '../../src/scaling/families/retinanet-anchors.ts';
-import { resolveCocoDir, runDetection } from '../../src/scaling/index.ts';
-import { createDetectorSession } from '../../src/scaling/session.ts';
-import { COCO80_CATEGORY_IDS } from '../../src/scaling/coco-classes.ts';
+import { anchorLevels } from '../../src/detection/families/retinanet-anchors.ts';
+import { resolveCocoDir, runDetection } from '../../src/detection/index.ts';
+import { createDetectorSession } from '../../src/detection/session.ts';
+import { COCO80_CATEGORY_IDS } from '../../src/detection/coco-classes.ts';
 
 const coco = () => resolveCocoDir(dataPath('coco'));
 

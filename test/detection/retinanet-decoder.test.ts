@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { anchorLevels, anchorSizes, baseAnchors, levelAnchors } from '../../src/scaling/families/retinanet-anchors.ts';
-import { retinanet, RETINANET_CLASS_SLOTS } from '../../src/scaling/families/retinanet.ts';
+import { anchorLevels, anchorSizes, baseAnchors, levelAnchors } from '../../src/detection/families/retinanet-anchors.ts';
+import { retinanet, RETINANET_CLASS_SLOTS } from '../../src/detection/families/retinanet.ts';
 
 describe('torchvision RetinaNet anchors', () => {
   it('uses truncated 2^(k/3) sizes per level', () => {

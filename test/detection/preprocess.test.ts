@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareImage, resizeGeometry } from '../../src/scaling/image.ts';
-import { nanodet } from '../../src/scaling/families/nanodet.ts';
-import { retinanet } from '../../src/scaling/families/retinanet.ts';
-import { yolox } from '../../src/scaling/families/yolox.ts';
+import { prepareImage, resizeGeometry } from '../../src/detection/image.ts';
+import { nanodet } from '../../src/detection/families/nanodet.ts';
+import { retinanet } from '../../src/detection/families/retinanet.ts';
+import { yolox } from '../../src/detection/families/yolox.ts';
 
 let dir: string;
 let image: string;

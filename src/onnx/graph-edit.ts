@@ -1,8 +1,8 @@
 // A small editing layer over a decoded ONNX model: who produces and who consumes each tensor, fresh names, node
 // and initializer replacement, a stable topological re-sort and removal of what edits left dead. Variants are
 // built by editing a copy, so the caller's model is never changed.
-import { decodeModel, encodeModel } from '../onnx/model-io.ts';
-import { AttributeType, DataType, onnx, type IAttributeProto, type INodeProto, type ITensorProto, type Model } from '../onnx/proto.ts';
+import { decodeModel, encodeModel } from './model-io.ts';
+import { AttributeType, DataType, onnx, type IAttributeProto, type INodeProto, type ITensorProto, type Model } from './proto.ts';
 
 /** A deep copy of a model (through its protobuf encoding, so nothing is shared with the original). */
 export function cloneModel(model: Model): Model {
