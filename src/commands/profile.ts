@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { InputError, fileError } from '../errors.ts';
 import { readJsonFile } from '../json-file.ts';
+import { runtimeInputNames } from '../onnx/image-input.ts';
 import { loadModel } from '../onnx/model-io.ts';
 import { allRules, profileModel, type GroupRule } from '../profiler/index.ts';
 import { formatProfileTable, formatRules, profileCsv, profileJson } from '../profiler/report.ts';
@@ -75,9 +76,7 @@ export function registerProfile(program: Command): void {
       }
       if (!model) throw new InputError('profile: give an ONNX file (or --rules)');
       const loaded = loadModel(model);
-      const dynamic = loaded.graph.input
-        .map((i) => i.name ?? '')
-        .filter((n) => !loaded.graph.initializer.some((t) => t.name === n));
+      const dynamic = runtimeInputNames(loaded);
       const inputShapes: Record<string, number[]> = {};
       for (const spec of options.input) {
         const { name, shape } = parseInputShape(spec);

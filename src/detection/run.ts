@@ -4,14 +4,15 @@ import { evaluateBbox, loadGroundTruth } from '../coco-eval/index.ts';
 import type { CocoDetection, CocoStats } from '../coco-eval/types.ts';
 import { InputError } from '../errors.ts';
 import { loadModel } from '../onnx/model-io.ts';
-import { toNumber, type Model } from '../onnx/proto.ts';
+import { exportSize, imageInputName } from '../onnx/image-input.ts';
+import type { Model } from '../onnx/proto.ts';
 import { profileModel } from '../profiler/index.ts';
 import { withInputSize } from '../onnx/input-size.ts';
 import { listAnnotatedImages } from './coco-dir.ts';
 import { detectImages } from './detect.ts';
 import { getFamily, type DecodeOptions, type DetectorFamily, type FamilyName } from './families/index.ts';
 import { workerPreparer } from './preparer.ts';
-import { createDetectorSession, imageInputName, type DetectorSession } from './session.ts';
+import { createDetectorSession, type DetectorSession } from './session.ts';
 
 export interface RunDetectionOptions {
   /** A model file, or a model already in memory (a variant). */
@@ -53,14 +54,6 @@ export function modelAtSize(model: Model, family: DetectorFamily, size: number):
   if (!family.staticInput) return model;
   const [height, width] = family.representativeInput(size);
   return withInputSize(model, height, width);
-}
-
-/** The export size of a static square input, if the graph has one. */
-export function exportSize(model: Model): number | undefined {
-  const name = imageInputName(model);
-  const dims = model.graph.input.find((i) => i.name === name)?.type?.tensorType?.shape?.dim ?? [];
-  const h = dims[2];
-  return h && !h.dimParam && h.dimValue ? toNumber(h.dimValue) : undefined;
 }
 
 /** What one pass over the images gives: the graph run, its size, the images and their detections. */

@@ -6,7 +6,6 @@ import { imageInputName } from '../onnx/image-input.ts';
 import type { Model } from '../onnx/proto.ts';
 import type { OutputTensor } from './families/types.ts';
 
-export { imageInputName };
 
 export interface DetectorSession {
   inputName: string;

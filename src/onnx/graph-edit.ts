@@ -1,13 +1,9 @@
 // A small editing layer over a decoded ONNX model: who produces and who consumes each tensor, fresh names, node
 // and initializer replacement, a stable topological re-sort and removal of what edits left dead. Variants are
 // built by editing a copy, so the caller's model is never changed.
-import { decodeModel, encodeModel } from './model-io.ts';
 import { AttributeType, DataType, onnx, type IAttributeProto, type INodeProto, type ITensorProto, type Model } from './proto.ts';
-
-/** A deep copy of a model (through its protobuf encoding, so nothing is shared with the original). */
-export function cloneModel(model: Model): Model {
-  return decodeModel(encodeModel(model), 'model copy');
-}
+import { topologicalOrder } from './topological-order.ts';
+import { resolveWeight } from './weights.ts';
 
 export function intsAttr(name: string, ints: readonly number[]): IAttributeProto {
   return onnx.AttributeProto.create({ name, type: AttributeType.INTS, ints: [...ints] });
@@ -78,20 +74,9 @@ export class GraphEditor {
     return this.initializers.get(name);
   }
 
-  /**
-   * The initializer behind a tensor, following Identity nodes (exporters deduplicate equal weights by making
-   * one initializer feed several names through Identity).
-   */
+  /** The initializer (or Constant value) behind a tensor, through Identity copies (onnx/weights.ts). */
   resolveInitializer(tensor: string): ITensorProto | undefined {
-    let name = tensor;
-    for (let hops = 0; hops < 16; hops++) {
-      const t = this.initializer(name);
-      if (t) return t;
-      const p = this.producerOf(name);
-      if (!p || p.opType !== 'Identity') return undefined;
-      name = (p.input ?? [])[0] ?? '';
-    }
-    return undefined;
+    return resolveWeight({ initializer: (n) => this.initializer(n), producer: (n) => this.producerOf(n) }, tensor);
   }
 
   /** A name not yet used by any node, tensor or initializer (`base`, else `base_1`, `base_2`...). */
@@ -141,38 +126,11 @@ export class GraphEditor {
     );
   }
 
-  /**
-   * Re-sorts the nodes topologically, keeping the current order wherever it is already valid (a stable Kahn
-   * sort: among ready nodes the earliest in the list goes first).
-   */
+  /** Re-sorts the nodes topologically, keeping the current order wherever it is valid; throws on a cycle. */
   sortTopologically(): void {
     const g = this.model.graph;
-    const nodes = g.node;
-    const producedBy = new Map<string, number>();
-    nodes.forEach((n, i) => (n.output ?? []).forEach((o) => producedBy.set(o, i)));
-    const waiting = new Array<number>(nodes.length).fill(0);
-    const dependents: number[][] = nodes.map(() => []);
-    nodes.forEach((n, i) => {
-      const deps = new Set<number>();
-      for (const input of n.input ?? []) {
-        const p = producedBy.get(input);
-        if (p !== undefined && p !== i) deps.add(p);
-      }
-      waiting[i] = deps.size;
-      for (const d of deps) dependents[d]!.push(i);
-    });
-    const ready: number[] = [];
-    nodes.forEach((_, i) => { if (waiting[i] === 0) ready.push(i); });
-    const order: number[] = [];
-    while (ready.length > 0) {
-      const i = ready.shift()!;
-      order.push(i);
-      for (const j of dependents[i]!) {
-        if (--waiting[j]! === 0) insertSorted(ready, j);
-      }
-    }
-    if (order.length !== nodes.length) throw new Error('graph has a cycle; cannot sort it');
-    g.node = order.map((i) => nodes[i]!);
+    const available = new Set([...g.initializer.map((t) => t.name ?? ''), ...g.input.map((i) => i.name ?? '')]);
+    g.node = topologicalOrder(g.node, available, 'throw');
     this.stale = true;
   }
 
@@ -208,15 +166,4 @@ export class GraphEditor {
     this.removeDead();
     return this.model;
   }
-}
-
-function insertSorted(list: number[], value: number): void {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  list.splice(lo, 0, value);
 }

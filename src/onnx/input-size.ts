@@ -5,6 +5,8 @@
 // RetinaNet computes its shapes with Shape ops) only get their input dims fixed.
 import { InputError } from '../errors.ts';
 import { attrTensor } from './attributes.ts';
+import { findImageInput } from './image-input.ts';
+import { cloneModel } from './model-io.ts';
 import { onnx, toNumber, type INodeProto, type ITensorProto, type Model } from './proto.ts';
 import { int64Tensor, tensorDims, tensorToNumbers } from './tensor.ts';
 
@@ -33,10 +35,9 @@ export function rewriteInputSize(source: Model, height: number, width: number): 
       throw new InputError(`input ${name} ${v}: must be a positive multiple of ${INPUT_SIZE_MULTIPLE}`);
     }
   }
-  const model = onnx.ModelProto.decode(onnx.ModelProto.encode(source).finish()) as Model;
+  const model = cloneModel(source);
   const graph = model.graph;
-  const weights = new Set(graph.initializer.map((t) => t.name));
-  const input = graph.input.find((i) => !weights.has(i.name));
+  const input = findImageInput(model);
   const dims = input?.type?.tensorType?.shape?.dim;
   if (!input || !dims || dims.length !== 4) throw new InputError(`model input ${input?.name ?? '?'}: expected an NCHW image input`);
   const oldHeight = dims[2].dimParam ? undefined : toNumber(dims[2].dimValue);

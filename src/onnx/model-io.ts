@@ -81,3 +81,8 @@ export function encodeModel(model: ModelProto): Uint8Array {
 export function saveModel(model: ModelProto, path: string): void {
   writeFileSync(path, encodeModel(model));
 }
+
+/** A deep copy of a model (through its protobuf encoding, so nothing is shared with the original). */
+export function cloneModel(model: Model): Model {
+  return decodeModel(encodeModel(model), 'model copy');
+}

@@ -1,14 +1,14 @@
 import { DataType, onnx, toNumber, type ITensorProto, type TensorProto } from './proto.ts';
 
-/** Values of an initializer or Constant tensor, widened to the JS array type that holds them exactly enough. */
-export type TensorValues = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | number[];
-
 export function tensorDims(t: ITensorProto): number[] {
   return (t.dims ?? []).map((d) => toNumber(d));
 }
 
+/** Number of elements of a shape (1 for a scalar); the one definition every stage uses. */
 export function elementCount(dims: readonly number[]): number {
-  return dims.reduce((a, b) => a * b, 1);
+  let n = 1;
+  for (const d of dims) n *= d;
+  return n;
 }
 
 /** Bytes per element of an ONNX data type (0 for strings). */

@@ -1,10 +1,10 @@
 // Per-node cost: MACs and FLOPs from the op's rule, weights (params) and output bytes.
-import { attrTensor } from '../onnx/attributes.ts';
-import { DataType, type INodeProto } from '../onnx/proto.ts';
-import { bytesPerElement, tensorDims } from '../onnx/tensor.ts';
+import { DataType, type INodeProto, type ITensorProto } from '../onnx/proto.ts';
+import { bytesPerElement, elementCount, tensorDims } from '../onnx/tensor.ts';
+import { resolveWeight } from '../onnx/weights.ts';
 import type { GraphIndex } from './graph.ts';
 import { ruleFor } from './ops/registry.ts';
-import { elementCount, type TensorInfo } from './ops/rule.ts';
+import type { TensorInfo } from './ops/rule.ts';
 
 export interface NodeCost {
   macs: number;
@@ -18,32 +18,12 @@ export interface NodeCost {
 
 const FLOATING = new Set<number>([DataType.FLOAT, DataType.FLOAT16, DataType.DOUBLE, DataType.BFLOAT16]);
 
-/** A weight tensor: an initializer, or the tensor of a Constant node (exporters that skip initializers). */
-interface WeightTensor {
-  dims: number[];
-  dataType: number;
-}
-
-/**
- * The weight behind a tensor name, following Identity nodes: exporters deduplicate equal weights by making
- * one initializer and Identity copies of it (the RetinaNet export does this for its zero weights).
- */
-export function weightSource(index: GraphIndex, name: string): WeightTensor | undefined {
-  let current = name;
-  for (let hops = 0; hops < 32; hops++) {
-    const init = index.initializers.get(current);
-    if (init) return { dims: tensorDims(init), dataType: init.dataType ?? 0 };
-    const p = index.producer.get(current);
-    if (p === undefined) return undefined;
-    const node = index.nodes[p];
-    if (node.opType === 'Constant') {
-      const t = attrTensor(node, 'value');
-      return t ? { dims: tensorDims(t), dataType: t.dataType ?? 0 } : undefined;
-    }
-    if (node.opType !== 'Identity') return undefined;
-    current = (node.input ?? [])[0] ?? '';
-  }
-  return undefined;
+/** The weight behind a tensor name (an initializer or Constant, through Identity copies), or undefined. */
+export function weightSource(index: GraphIndex, name: string): ITensorProto | undefined {
+  return resolveWeight({ initializer: (n) => index.initializers.get(n), producer: (n) => {
+    const p = index.producer.get(n);
+    return p === undefined ? undefined : index.nodes[p];
+  } }, name);
 }
 
 export function countNode(index: GraphIndex, node: INodeProto, tensors: Map<string, TensorInfo>): NodeCost {
@@ -61,7 +41,7 @@ export function countNode(index: GraphIndex, node: INodeProto, tensors: Map<stri
     for (const name of inputs) {
       if (!name || weights.has(name)) continue;
       const source = weightSource(index, name);
-      if (source && FLOATING.has(source.dataType)) weights.set(name, elementCount(source.dims));
+      if (source && FLOATING.has(source.dataType ?? 0)) weights.set(name, elementCount(tensorDims(source)));
     }
   }
   const params = [...weights.values()].reduce((a, b) => a + b, 0);

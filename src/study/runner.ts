@@ -2,17 +2,13 @@
 // calibration images, or the input rewritten to a size), profiles it, runs it shard by shard and scores it.
 // Everything finished is cached under OUT/cache keyed by model bytes + settings; a failing point is
 // recorded with its error and the others go on. Returns data; the CLI prints and writes the report.
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeModel, encodeModel, readModelBytes } from '../onnx/model-io.ts';
-import type { Model } from '../onnx/proto.ts';
-import { imageInputName, imageInputSize } from '../onnx/image-input.ts';
-import { listCalibrationImages } from '../variants/calibration.ts';
-import { hashOf, StudyCache, writeFileAtomic } from './cache.ts';
+import { hashOf, StudyCache } from './cache.ts';
 import { prepareEvalSet, type EvalSet, type ShardFiles } from './eval-set.ts';
 import { planModelPoints, planUnits, type PointPlan } from './points.ts';
 import type { CocoStats, PointResult, StudyResults } from './results.ts';
-import { sizeLabel, type InputSize, type LayerSpecificSpec, type Study, type StudyModel } from './schema.ts';
+import { loadBase, nativeSize, pointModel, sizeResolver, type LoadedModel } from './point-model.ts';
+import { sizeLabel, type InputSize, type Study, type StudyModel } from './schema.ts';
 import type { Detection, ShardRun, StudyStages } from './stages.ts';
 
 /** Bumped when a cached point's meaning changes, so old entries are not reused. */
@@ -35,106 +31,21 @@ export interface RunStudyOptions {
   onEvent?: (event: StudyEvent) => void;
 }
 
-interface LoadedModel {
-  model: Model;
-  path: string;
-  hash: string;
-  inputName: string;
-}
-
-/** A model file as run by one point: the original, a light-head variant, or a resized copy. */
-type RunModel = LoadedModel;
-
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The image input: its name, and its size when the graph fixes it. */
-export function imageInput(model: Model): { name: string; size?: InputSize } {
-  return { name: imageInputName(model), size: imageInputSize(model) };
+/** What every point of one sweep shares: the cache, the stages, the evaluation set, threads and progress. */
+interface SweepContext {
+  cache: StudyCache;
+  stages: StudyStages;
+  /** null for a profile-only study. */
+  evalSet: EvalSet | null;
+  threads: number;
+  emit: (e: StudyEvent) => void;
 }
 
-function loadBase(path: string): LoadedModel {
-  const bytes = readModelBytes(path);
-  const model = decodeModel(bytes, path);
-  return { model, path, hash: hashOf(bytes), inputName: imageInput(model).name };
-}
-
-/** A `--size` number becomes the family's input shape; explicit HxW sizes stay as they are. */
-function sizeResolver(family: StudyModel['family'], stages: StudyStages): (size: InputSize) => InputSize {
-  return (size) => (size.side === undefined ? size : { ...stages.inputShape(family, size.side), side: size.side });
-}
-
-function nativeSize(m: StudyModel, loaded: LoadedModel, resolveSize: (s: InputSize) => InputSize): InputSize {
-  if (m.size) return resolveSize(m.size);
-  const fromGraph = imageInput(loaded.model).size;
-  if (!fromGraph) {
-    throw new Error(`${m.path}: the graph's input size is dynamic; give the model a "size" in the study file`);
-  }
-  return fromGraph.height === fromGraph.width ? { ...fromGraph, side: fromGraph.height } : fromGraph;
-}
-
-/** Saves (or reuses) a derived model in the cache; its key says what it was derived from. */
-async function derivedModel(cache: StudyCache, key: string, make: () => Promise<Model> | Model): Promise<RunModel> {
-  const path = cache.path('models', key, 'onnx');
-  let bytes: Uint8Array;
-  let model: Model;
-  if (cache.has('models', key, 'onnx')) {
-    bytes = readFileSync(path);
-    model = decodeModel(bytes, path);
-  } else {
-    model = await make();
-    bytes = encodeModel(model);
-    writeFileAtomic(path, bytes);
-  }
-  return { model, path, hash: hashOf(bytes), inputName: imageInput(model).name };
-}
-
-/**
- * Names the calibration set by the image files the fit reads (DIR/calib for a COCO folder) and their sizes,
- * so a changed set of calibration images gives a new variant.
- */
-function calibFingerprint(spec: LayerSpecificSpec): string {
-  if (spec.fit === false) return 'random-init';
-  if (!existsSync(spec.fit)) return `${spec.fit}\n(missing)`; // the fit itself reports the missing folder
-  const files = listCalibrationImages(spec.fit);
-  return [spec.fit, ...files.map((f) => `${f} ${statSync(f).size}`)].join('\n');
-}
-
-async function pointModel(
-  plan: PointPlan,
-  base: LoadedModel,
-  native: InputSize,
-  cache: StudyCache,
-  stages: StudyStages,
-): Promise<RunModel> {
-  let current: RunModel = base;
-  if (plan.variant) {
-    const spec = plan.variant;
-    const key = hashOf('variant', stages.fingerprint, base.hash, plan.model.family, sizeLabel(native), JSON.stringify(spec), calibFingerprint(spec));
-    current = await derivedModel(cache, key, () =>
-      stages.buildVariant(base.model, spec, plan.model.family, { inputName: base.inputName, size: native }),
-    );
-  }
-  const graphSize = imageInput(current.model).size;
-  const isNative = plan.size.height === native.height && plan.size.width === native.width;
-  if (graphSize && !isNative) {
-    const from = current;
-    const key = hashOf('resize', stages.fingerprint, from.hash, sizeLabel(plan.size));
-    current = await derivedModel(cache, key, () => stages.resize(from.model, plan.size));
-  }
-  return current;
-}
-
-async function runUnits(
-  plan: PointPlan,
-  run: RunModel,
-  evalSet: EvalSet,
-  cache: StudyCache,
-  stages: StudyStages,
-  threads: number,
-  emit: (e: StudyEvent) => void,
-): Promise<{ detections: Detection[]; seconds: number; images: number }> {
+async function runUnits(plan: PointPlan, run: LoadedModel, evalSet: EvalSet, ctx: SweepContext): Promise<{ detections: Detection[]; seconds: number; images: number }> {
   const detections: Detection[] = [];
   let seconds = 0;
   let done = 0;
@@ -143,11 +54,11 @@ async function runUnits(
   // with its own cache entry, the piece a queue could hand to another machine.
   for (const unit of planUnits(plan, evalSet.shards)) {
     const shard = evalSet.shards[unit.shard.index]!;
-    const outcome = await runUnit(plan, run, shard, evalSet, cache, stages, threads, (d) =>
-      emit({ kind: 'images', id: plan.id, done: done + d, total, cached: false }),
+    const outcome = await runUnit(plan, run, shard, evalSet, ctx, (d) =>
+      ctx.emit({ kind: 'images', id: plan.id, done: done + d, total, cached: false }),
     );
     done += shard.imageIds.length;
-    if (outcome.cached) emit({ kind: 'images', id: plan.id, done, total, cached: true });
+    if (outcome.cached) ctx.emit({ kind: 'images', id: plan.id, done, total, cached: true });
     for (const d of outcome.run.detections) detections.push(d);
     seconds += outcome.run.seconds;
   }
@@ -156,14 +67,13 @@ async function runUnits(
 
 async function runUnit(
   plan: PointPlan,
-  run: RunModel,
+  run: LoadedModel,
   shard: ShardFiles,
   evalSet: EvalSet,
-  cache: StudyCache,
-  stages: StudyStages,
-  threads: number,
+  ctx: SweepContext,
   onImages: (done: number) => void,
 ): Promise<{ run: ShardRun; cached: boolean }> {
+  const { cache, stages } = ctx;
   const key = hashOf('unit', stages.fingerprint, run.hash, plan.model.family, sizeLabel(plan.size), shard.key);
   const hit = cache.readJson<ShardRun>('units', key);
   if (hit) return { run: hit, cached: true };
@@ -173,7 +83,7 @@ async function runUnit(
     imagesDir: evalSet.imagesDir,
     annotationsPath: shard.annotationsPath,
     size: plan.size,
-    threads,
+    threads: ctx.threads,
     onProgress: (done) => onImages(done),
   });
   const stored: ShardRun = { detections: result.detections, images: result.images, seconds: result.seconds };
@@ -181,7 +91,18 @@ async function runUnit(
   return { run: stored, cached: false };
 }
 
-function failedPoint(plan: PointPlan, error: string): PointResult {
+/** What a point measured; a failed point has zeros, no stats and its error. */
+interface Measured {
+  macs: number;
+  flops: number;
+  params: number;
+  stats: CocoStats | null;
+  images: number;
+  seconds: number;
+  groups: PointResult['groups'];
+}
+
+function pointRow(plan: PointPlan, m: Measured): PointResult {
   return {
     id: plan.id,
     model: plan.model.id,
@@ -191,27 +112,22 @@ function failedPoint(plan: PointPlan, error: string): PointResult {
     height: plan.size.height,
     width: plan.size.width,
     variant: plan.variantId,
-    macs: 0,
-    flops: 0,
-    params: 0,
-    stats: null,
-    images: 0,
-    seconds: 0,
-    groups: [],
-    error,
+    macs: m.macs,
+    flops: m.flops,
+    params: m.params,
+    stats: m.stats,
+    images: m.images,
+    seconds: m.seconds,
+    groups: m.groups,
   };
 }
 
-async function runPoint(
-  plan: PointPlan,
-  base: LoadedModel,
-  native: InputSize,
-  evalSet: EvalSet | null,
-  cache: StudyCache,
-  stages: StudyStages,
-  threads: number,
-  emit: (e: StudyEvent) => void,
-): Promise<{ result: PointResult; cached: boolean }> {
+function failedPoint(plan: PointPlan, error: string): PointResult {
+  return { ...pointRow(plan, { macs: 0, flops: 0, params: 0, stats: null, images: 0, seconds: 0, groups: [] }), error };
+}
+
+async function runPoint(plan: PointPlan, base: LoadedModel, native: InputSize, ctx: SweepContext): Promise<{ result: PointResult; cached: boolean }> {
+  const { cache, stages, evalSet, emit } = ctx;
   if (plan.variant) emit({ kind: 'note', id: plan.id, message: `building ${plan.variantId}` });
   const buildStart = performance.now();
   const run = await pointModel(plan, base, native, cache, stages);
@@ -227,22 +143,12 @@ async function runPoint(
   let images = 0;
   let seconds = 0;
   if (evalSet) {
-    const units = await runUnits(plan, run, evalSet, cache, stages, threads, emit);
+    const units = await runUnits(plan, run, evalSet, ctx);
     stats = stages.evaluate(evalSet.annotationsPath, units.detections);
     images = units.images;
     seconds = units.seconds;
   }
-  const result: PointResult = {
-    ...failedPoint(plan, ''),
-    macs: profile.macs,
-    flops: profile.flops,
-    params: profile.params,
-    groups: profile.groups,
-    stats,
-    images,
-    seconds,
-  };
-  delete result.error;
+  const result = pointRow(plan, { macs: profile.macs, flops: profile.flops, params: profile.params, stats, images, seconds, groups: profile.groups });
   cache.writeJson('points', key, result);
   return { result, cached: false };
 }
@@ -256,6 +162,7 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
   const evalSet = study.data.evaluate
     ? prepareEvalSet(stages.resolveCoco(study.data.coco), study.data.images, study.data.shardSize, cache)
     : null;
+  const ctx: SweepContext = { cache, stages, evalSet, threads, emit };
 
   // Plan first (cheap), so progress knows the total; a model that cannot be loaded fails its points only.
   const perModel: { model: StudyModel; base?: LoadedModel; native?: InputSize; plans: PointPlan[]; error?: string }[] = [];
@@ -283,7 +190,7 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
         outcome = { result: failedPoint(plan, entry.error ?? 'model not loaded'), cached: false };
       } else {
         try {
-          outcome = await runPoint(plan, entry.base, entry.native, evalSet, cache, stages, threads, emit);
+          outcome = await runPoint(plan, entry.base, entry.native, ctx);
         } catch (err) {
           outcome = { result: failedPoint(plan, errorMessage(err)), cached: false };
         }

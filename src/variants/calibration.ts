@@ -3,8 +3,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileError } from '../errors.ts';
-import { imageInputSize } from '../onnx/image-input.ts';
-import type { Model } from '../onnx/proto.ts';
 import { getFamily, type FamilyName } from '../detection/families/index.ts';
 import { prepareImage } from '../detection/image.ts';
 
@@ -23,11 +21,6 @@ export function resolveCalibrationDir(dir: string): string {
   const chosen = existsSync(calib) && statSync(calib).isDirectory() ? calib : dir;
   if (!readdirSync(chosen).some((f) => IMAGE_FILE.test(f))) throw fileError(chosen, 'no calibration images (.jpg/.png) in this folder');
   return chosen;
-}
-
-/** The square input size of a static export (its image input's H when H and W are fixed), else undefined. */
-export function staticInputSize(model: Model): number | undefined {
-  return imageInputSize(model)?.height;
 }
 
 /** The image files a fit on `dir` reads, in the order it reads them (sorted by name). */

@@ -10,7 +10,8 @@ import type { CalibrationImage } from './calibration.ts';
 import type { ConvLayer, ConvSpec, WrittenLayer } from './conv-spec.ts';
 import { accumulate, emptyStats, gatherOutputs, samplePositions, symmetrize, type FeatureMap } from './fit-stats.ts';
 import { fitBlock } from './fit-solve.ts';
-import { GraphEditor, cloneModel } from '../onnx/graph-edit.ts';
+import { GraphEditor } from '../onnx/graph-edit.ts';
+import { cloneModel } from '../onnx/model-io.ts';
 
 /** One replaced conv: the original (spec), its block and where the block's weights live in the variant. */
 export interface FitTarget {

@@ -9,10 +9,12 @@ import { tensorDims } from '../onnx/tensor.ts';
 import { profileModel, type GroupRule, type Profile } from '../profiler/index.ts';
 import { getFamily, type FamilyName } from '../detection/families/index.ts';
 import { BLOCKS, initFromWeights, initRandom, whyNotApplicable, type BlockName, type BlockOptions } from './blocks.ts';
-import { loadCalibrationImages, staticInputSize } from './calibration.ts';
+import { loadCalibrationImages } from './calibration.ts';
+import { exportSize } from '../onnx/image-input.ts';
 import { readConv, writeChain } from './conv-spec.ts';
 import { fitTargets, type FitReport, type FitTarget } from './fit.ts';
-import { GraphEditor, cloneModel } from '../onnx/graph-edit.ts';
+import { GraphEditor } from '../onnx/graph-edit.ts';
+import { cloneModel } from '../onnx/model-io.ts';
 import { findHeadConvs, headLevels, parseHeadGroup, selectConvs, type ConvSubnet, type HeadConv, type Subnet } from './head-convs.ts';
 
 export { BLOCKS, type BlockName } from './blocks.ts';
@@ -108,7 +110,7 @@ export async function buildVariant(model: Model, options: VariantOptions): Promi
   editor.sortTopologically();
   let fit: FitReport | undefined;
   if (init === 'fit' && options.fit) {
-    const size = options.fit.size ?? staticInputSize(model) ?? getFamily(options.fit.family).defaultSize;
+    const size = options.fit.size ?? exportSize(model) ?? getFamily(options.fit.family).defaultSize;
     const images = await loadCalibrationImages(options.fit.calibDir, options.fit.family, size, options.fit.images ?? 32);
     fit = await fitTargets(model, editor, targets, images, {
       positionsPerImage: options.fit.positionsPerImage,

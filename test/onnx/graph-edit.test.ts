@@ -2,8 +2,8 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { dataPath } from '../../src/data-dir.ts';
-import { decodeModel, encodeModel, loadModel } from '../../src/onnx/model-io.ts';
-import { GraphEditor, cloneModel, makeNode } from '../../src/onnx/graph-edit.ts';
+import { cloneModel, decodeModel, encodeModel, loadModel } from '../../src/onnx/model-io.ts';
+import { GraphEditor, makeNode } from '../../src/onnx/graph-edit.ts';
 
 
 describe(`graph editing on the shared models`, () => {

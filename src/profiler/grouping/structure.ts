@@ -1,5 +1,6 @@
 // The data-flow view grouping works on: which nodes carry activations (as opposed to shape arithmetic,
 // constants and weight copies), who reads each activation, and the stride of each feature map.
+import { findImageInput } from '../../onnx/image-input.ts';
 import type { GraphIndex } from '../graph.ts';
 import { ruleFor } from '../ops/registry.ts';
 import type { TensorInfo } from '../ops/rule.ts';
@@ -33,8 +34,9 @@ export function buildStructure(index: GraphIndex, tensors: Map<string, TensorInf
   });
   const readers = new Map<string, number[]>();
   dataInputs.forEach((ins, i) => ins.forEach((t) => readers.set(t, [...(readers.get(t) ?? []), i])));
-  const imageName = index.dynamicInputs.find((n) => tensors.get(n)?.shape.length === 4);
-  const imageShape = imageName ? tensors.get(imageName)!.shape : undefined;
+  const imageName = findImageInput(index.model)?.name;
+  const inferred = imageName ? tensors.get(imageName)?.shape : undefined;
+  const imageShape = inferred?.length === 4 ? inferred : undefined;
   return {
     index, tensors, isData, dataInputs, dataOutputs, readers,
     image: imageShape ? { h: imageShape[2], w: imageShape[3] } : undefined,

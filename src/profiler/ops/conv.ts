@@ -1,7 +1,8 @@
 // Convolutions. Shapes per the ONNX Conv / ConvTranspose spec (auto_pad, pads, strides, dilations).
 import { attrInt, attrInts, attrString } from '../../onnx/attributes.ts';
 import type { INodeProto } from '../../onnx/proto.ts';
-import { ShapeError, elementCount, type OpRule, type ShapeContext } from './rule.ts';
+import { elementCount } from '../../onnx/tensor.ts';
+import { ShapeError, type OpRule, type ShapeContext } from './rule.ts';
 
 interface Window {
   kernel: number[];

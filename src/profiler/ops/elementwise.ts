@@ -1,10 +1,8 @@
 // Elementwise ops and activations: broadcast shapes, 1 FLOP per output element, no MACs. The ones that
 // appear in shape arithmetic (Add, Mul, Div, Cast, Floor, ...) are constant-folded.
 import { attrInt } from '../../onnx/attributes.ts';
-import {
-  BOOL, NO_COST, broadcastShapes, castValue, elementCount, foldBroadcast, sameShape,
-  type InferredOutput, type OpRule, type ShapeContext,
-} from './rule.ts';
+import { elementCount } from '../../onnx/tensor.ts';
+import { BOOL, NO_COST, broadcastShapes, castValue, foldBroadcast, sameShape, type InferredOutput, type OpRule, type ShapeContext } from './rule.ts';
 
 const PER_ELEMENT = '1 FLOP per output element, 0 MACs';
 

@@ -1,7 +1,8 @@
 // Matrix products (MatMul with numpy broadcasting, Gemm).
 import { attrInt } from '../../onnx/attributes.ts';
 import type { INodeProto } from '../../onnx/proto.ts';
-import { ShapeError, broadcastShapes, elementCount, type OpRule, type ShapeContext } from './rule.ts';
+import { elementCount } from '../../onnx/tensor.ts';
+import { ShapeError, broadcastShapes, type OpRule, type ShapeContext } from './rule.ts';
 
 function matmulShape(a: number[], b: number[]): { shape: number[]; k: number } {
   if (a.length === 0 || b.length === 0) throw new ShapeError('MatMul of a scalar');

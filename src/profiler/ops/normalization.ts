@@ -1,6 +1,7 @@
 // Normalisations and softmax. Inference-time costs, with no MACs (they are not multiply-accumulate layers).
 import { attrInt } from '../../onnx/attributes.ts';
-import { FLOAT, elementCount, normalizeAxis, sameShape, type OpRule } from './rule.ts';
+import { elementCount } from '../../onnx/tensor.ts';
+import { FLOAT, normalizeAxis, sameShape, type OpRule } from './rule.ts';
 
 function perElement(op: string, flops: number, rule: string, hasWeights = true): OpRule {
   return {

@@ -1,6 +1,7 @@
 // Pooling: one compare (max) or add (average) per window element, no MACs.
 import { attrInt, attrInts } from '../../onnx/attributes.ts';
-import { INT64, ShapeError, elementCount, type OpRule, type ShapeContext } from './rule.ts';
+import { elementCount } from '../../onnx/tensor.ts';
+import { INT64, ShapeError, type OpRule, type ShapeContext } from './rule.ts';
 import { windowAttributes, windowOutput } from './conv.ts';
 
 function poolInfer(ctx: ShapeContext) {

@@ -1,6 +1,7 @@
 // Reductions and data-dependent selection (TopK, NonMaxSuppression, NonZero).
 import { attrInt, attrInts, hasAttr } from '../../onnx/attributes.ts';
-import { INT64, NO_COST, ShapeError, elementCount, normalizeAxis, type OpRule, type ShapeContext } from './rule.ts';
+import { elementCount } from '../../onnx/tensor.ts';
+import { INT64, NO_COST, ShapeError, normalizeAxis, type OpRule, type ShapeContext } from './rule.ts';
 
 function reduceInfer(ctx: ShapeContext) {
   const s = ctx.shape(0);

@@ -2,7 +2,8 @@
 // sizes?); 13+ (X, roi?, scales?, sizes?); 18+ adds the `axes` attribute. Output dims are `sizes` when
 // given, else floor(input dim x scale).
 import { attrFloats, attrInts, attrString } from '../../onnx/attributes.ts';
-import { ShapeError, elementCount, normalizeAxis, type CountContext, type OpRule, type ShapeContext } from './rule.ts';
+import { elementCount } from '../../onnx/tensor.ts';
+import { ShapeError, normalizeAxis, type CountContext, type OpRule, type ShapeContext } from './rule.ts';
 
 function resizeInfer(ctx: ShapeContext) {
   const x = ctx.shape(0);

@@ -2,6 +2,7 @@
 // graph) and its counting rule, side by side, with a one-line description of the count for `--rules`.
 import type { INodeProto } from '../../onnx/proto.ts';
 import { DataType } from '../../onnx/proto.ts';
+import { elementCount } from '../../onnx/tensor.ts';
 
 /** What shape inference knows about a tensor. `value` is set for small tensors known before run time. */
 export interface TensorInfo {
@@ -73,11 +74,6 @@ export const INT64 = DataType.INT64;
 export const BOOL = DataType.BOOL;
 export const FLOAT = DataType.FLOAT;
 
-export function elementCount(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
 
 /** ONNX axis in [-rank, rank) -> [0, rank). */
 export function normalizeAxis(axis: number, rank: number, what = 'axis'): number {

@@ -3,11 +3,8 @@
 // nodes get concrete shapes. Opset differences follow the ONNX operator spec (noted where they apply).
 import { attrInt, attrInts, attrTensor, hasAttr, attrFloat, attrFloats } from '../../onnx/attributes.ts';
 import { DataType } from '../../onnx/proto.ts';
-import { tensorDims, tensorToNumbers } from '../../onnx/tensor.ts';
-import {
-  FLOAT, INT64, MAX_FOLDED, NO_COST, ShapeError, broadcastShapes, castValue, elementCount, foldBroadcast,
-  normalizeAxis, type InferredOutput, type OpRule, type ShapeContext,
-} from './rule.ts';
+import { tensorDims, tensorToNumbers, elementCount } from '../../onnx/tensor.ts';
+import { FLOAT, INT64, MAX_FOLDED, NO_COST, ShapeError, broadcastShapes, castValue, foldBroadcast, normalizeAxis, type InferredOutput, type OpRule, type ShapeContext } from './rule.ts';
 
 const MOVE = '0 (data movement or shape arithmetic)';
 

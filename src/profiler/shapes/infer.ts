@@ -2,11 +2,11 @@
 // subgraphs exporters emit. Each op's rule lives in the registry (src/profiler/ops).
 import { InputError } from '../../errors.ts';
 import { DataType, type INodeProto } from '../../onnx/proto.ts';
-import { tensorDims, tensorToNumbers } from '../../onnx/tensor.ts';
+import { tensorDims, tensorToNumbers, elementCount } from '../../onnx/tensor.ts';
 import type { GraphIndex } from '../graph.ts';
 import { elemType } from '../inputs.ts';
 import { ruleFor } from '../ops/registry.ts';
-import { MAX_FOLDED, ShapeError, elementCount, type ShapeContext, type TensorInfo } from '../ops/rule.ts';
+import { MAX_FOLDED, ShapeError, type ShapeContext, type TensorInfo } from '../ops/rule.ts';
 
 export interface ShapeInference {
   tensors: Map<string, TensorInfo>;
