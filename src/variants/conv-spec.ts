@@ -65,6 +65,8 @@ export function readConv(editor: GraphEditor, node: INodeProto): ConvSpec {
 
 /** Initializer names of one written layer, so fitted or trained weights can be put back by name. */
 export interface WrittenLayer {
+  /** The Conv node written. */
+  node: string;
   weight: string;
   bias: string;
 }
@@ -84,8 +86,9 @@ export function writeChain(editor: GraphEditor, node: INodeProto, spec: ConvSpec
     editor.addInitializer(float32Tensor(weight, layer.dims, layer.weight));
     editor.addInitializer(float32Tensor(bias, [layer.dims[0]], layer.bias));
     const output = i === layers.length - 1 ? spec.output : editor.uniqueName(`${stem}_output`);
+    const name = editor.uniqueName(`${stem}/Conv`);
     nodes.push(
-      makeNode('Conv', editor.uniqueName(`${stem}/Conv`), [current, weight, bias], [output], [
+      makeNode('Conv', name, [current, weight, bias], [output], [
         intsAttr('dilations', layer.dilations),
         intAttr('group', layer.group),
         intsAttr('kernel_shape', [layer.dims[2], layer.dims[3]]),
@@ -93,7 +96,7 @@ export function writeChain(editor: GraphEditor, node: INodeProto, spec: ConvSpec
         intsAttr('strides', layer.strides),
       ]),
     );
-    written.push({ weight, bias });
+    written.push({ node: name, weight, bias });
     current = output;
   });
   editor.replaceNode(node, nodes);

@@ -14,6 +14,7 @@ import { exportSize } from '../onnx/image-input.ts';
 import { readConv, writeChain } from './conv-spec.ts';
 import { fitTargets, type FitReport, type FitTarget } from './fit.ts';
 import { GraphEditor } from '../onnx/graph-edit.ts';
+import { recordReplacedGroups, type ReplacedConv } from '../onnx/replaced-groups.ts';
 import { cloneModel } from '../onnx/model-io.ts';
 import { findHeadConvs, headLevels, parseHeadGroup, selectConvs, type ConvSubnet, type HeadConv, type Subnet } from './head-convs.ts';
 
@@ -82,6 +83,8 @@ export async function buildVariant(model: Model, options: VariantOptions): Promi
   const layers: VariantLayer[] = [];
   const skipped: VariantResult['skipped'] = [];
   const targets: FitTarget[] = [];
+  /** New node -> group of the conv it replaced, recorded in the variant for the profiler. */
+  const replacedGroups = new Map<string, ReplacedConv>();
   const init = options.init ?? (options.fit ? 'fit' : 'svd');
   if (init === 'fit' && !options.fit) throw new InputError('--init fit needs --fit COCO_DIR');
   for (const conv of selected) {
@@ -92,7 +95,9 @@ export async function buildVariant(model: Model, options: VariantOptions): Promi
       continue;
     }
     const blockLayers = init === 'random' ? initRandom(options.block, spec, options, targets.length + 1) : initFromWeights(options.block, spec, options);
+    const group = groups.get(spec.output);
     const written = writeChain(editor, conv.node, spec, options.block, blockLayers);
+    if (group) for (const w of written) replacedGroups.set(w.node, { group, replaces: spec.name });
     targets.push({ spec, block: options.block, layers: blockLayers, written });
     layers.push({
       name: spec.name,
@@ -120,7 +125,9 @@ export async function buildVariant(model: Model, options: VariantOptions): Promi
     fit.relativeErrors.forEach((e, i) => (layers[i]!.relativeError = e));
   }
   if (options.weightsFrom) copyWeights(editor, targets, options.weightsFrom);
-  return { model: editor.finish(), layers, skipped, fit, sourceProfile };
+  const variant = editor.finish();
+  recordReplacedGroups(variant, replacedGroups);
+  return { model: variant, layers, skipped, fit, sourceProfile };
 }
 
 /** Conv nodes named by the caller, placed by their profiler group (level '' outside the head). */

@@ -26,6 +26,8 @@ export function assignGroups(index: GraphIndex, tensors: Map<string, TensorInfo>
   if (c5 === undefined) warnings.push('grouping: no upsampling top-down path found; no neck group');
   stageNames(s, backbone, c5 ?? '').forEach((g, i) => (groups[i] = g));
   rest.forEach((i) => groups[i] === undefined && (groups[i] = 'neck'));
+  // Nodes a variant wrote in place of a conv go to that conv's group (recorded by the surgery).
+  s.replaced.forEach((r, i) => (groups[i] = r.group));
 
   // Shape arithmetic, constants and weight copies go with the first node that reads them.
   for (let i = n - 1; i >= 0; i--) {

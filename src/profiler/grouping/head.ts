@@ -2,7 +2,7 @@
 // level's head is what only that level's predictors read (stopping at merges); it splits into subnets
 // where predictors sit on separate towers (cls = the one predicting most channels, box = the others).
 import type { Structure } from './structure.ts';
-import { dataReadersOf, isLinearLayer, isMerge, strideLog2 } from './structure.ts';
+import { convIdentity, dataReadersOf, isLinearLayer, isMerge, strideLog2 } from './structure.ts';
 
 export interface HeadGrouping {
   /** Node index -> head group (head/P3/cls, head/P3/box, head/P3). */
@@ -120,9 +120,9 @@ function keepCommonStems(s: Structure, stems: Map<number, number[]>): number[] {
     const members = new Set(stems.get(l)!);
     let max = 0;
     for (const i of [...members].sort((a, b) => b - a)) {
-      // Convs strictly below i inside the stem.
+      // Convs strictly below i inside the stem; a variant's block chain counts as the one conv it replaced.
       const below = Math.max(0, ...dataReadersOf(s, i).filter((j) => members.has(j)).map((j) =>
-        depth.get(j)! + (isLinearLayer(s.index.nodes[j].opType ?? '') ? 1 : 0)));
+        depth.get(j)! + (isLinearLayer(s.index.nodes[j].opType ?? '') && convIdentity(s, j) !== convIdentity(s, i) ? 1 : 0)));
       depth.set(i, below);
       if (isLinearLayer(s.index.nodes[i].opType ?? '')) max = Math.max(max, below + 1);
     }

@@ -1,6 +1,7 @@
 // The data-flow view grouping works on: which nodes carry activations (as opposed to shape arithmetic,
 // constants and weight copies), who reads each activation, and the stride of each feature map.
 import { findImageInput } from '../../onnx/image-input.ts';
+import { readReplacedGroups, type ReplacedConv } from '../../onnx/replaced-groups.ts';
 import type { GraphIndex } from '../graph.ts';
 import { ruleFor } from '../ops/registry.ts';
 import type { TensorInfo } from '../ops/rule.ts';
@@ -14,6 +15,8 @@ export interface Structure {
   dataOutputs: string[][];
   /** Activation tensor -> data nodes reading it. */
   readers: Map<string, number[]>;
+  /** Node index -> the conv a variant replaced by it (and that conv's group), from the model's metadata. */
+  replaced: Map<number, ReplacedConv>;
   /** Height and width of the image input, when it is 4-D. */
   image?: { h: number; w: number };
 }
@@ -37,8 +40,11 @@ export function buildStructure(index: GraphIndex, tensors: Map<string, TensorInf
   const imageName = findImageInput(index.model)?.name;
   const inferred = imageName ? tensors.get(imageName)?.shape : undefined;
   const imageShape = inferred?.length === 4 ? inferred : undefined;
+  const recorded = readReplacedGroups(index.model);
+  const replaced = new Map<number, ReplacedConv>();
+  if (recorded.size > 0) index.nodes.forEach((node, i) => node.name && recorded.has(node.name) && replaced.set(i, recorded.get(node.name)!));
   return {
-    index, tensors, isData, dataInputs, dataOutputs, readers,
+    index, tensors, isData, dataInputs, dataOutputs, readers, replaced,
     image: imageShape ? { h: imageShape[2], w: imageShape[3] } : undefined,
   };
 }
@@ -56,6 +62,11 @@ export function strideLog2(s: Structure, tensor: string): number | undefined {
 
 export function isLinearLayer(op: string): boolean {
   return op === 'Conv' || op === 'ConvTranspose';
+}
+
+/** The conv a node stands for: the one a variant replaced by it, else itself (so a block's chain is one). */
+export function convIdentity(s: Structure, i: number): string {
+  return s.replaced.get(i)?.replaces ?? `#${i}`;
 }
 
 /** An activation-like op: one activation in, same-shaped one out (Relu, Sigmoid, BatchNormalization...). */
