@@ -11,7 +11,8 @@ export interface NodeCost {
   flops: number;
   params: number;
   outputBytes: number;
-  outputShapes: number[][];
+  /** null for an output whose shape could not be inferred. */
+  outputShapes: (number[] | null)[];
   /** Weight tensors read, by the name the node reads them under, with their element counts. */
   weights: Map<string, number>;
 }
@@ -27,11 +28,11 @@ export function weightSource(index: GraphIndex, name: string): ITensorProto | un
 }
 
 export function countNode(index: GraphIndex, node: INodeProto, tensors: Map<string, TensorInfo>): NodeCost {
-  const outputShapes: number[][] = [];
+  const outputShapes: (number[] | null)[] = [];
   let outputBytes = 0;
   for (const name of node.output ?? []) {
     const t = name ? tensors.get(name) : undefined;
-    outputShapes.push(t ? t.shape : []);
+    outputShapes.push(t ? t.shape : null);
     if (t) outputBytes += elementCount(t.shape) * bytesPerElement(t.dtype);
   }
   const rule = !node.domain || node.domain === 'ai.onnx' ? ruleFor(node.opType ?? '') : undefined;
@@ -52,7 +53,7 @@ export function countNode(index: GraphIndex, node: INodeProto, tensors: Map<stri
     node,
     opset: index.opset,
     inputShapes,
-    outputShapes,
+    outputShapes: outputShapes.map((shape) => shape ?? []),
     has: (i) => i < inputs.length && inputs[i] !== '',
   });
   return { ...cost, params, outputBytes, outputShapes, weights };

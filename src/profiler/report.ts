@@ -60,7 +60,7 @@ export function formatProfileTable(profile: Profile, options: { top?: number } =
     const nodes = [...profile.nodes].sort((a, b) => b.macs - a.macs || b.flops - a.flops).slice(0, top);
     const nodeRows = [['node', 'op', 'output', 'GMACs', 'share', 'group']];
     for (const n of nodes) {
-      nodeRows.push([n.name, n.op, (n.outputShapes[0] ?? []).join('x'), giga(n.macs), percent(share(n)), n.group]);
+      nodeRows.push([n.name, n.op, shapeText(n.outputShapes[0] ?? null), giga(n.macs), percent(share(n)), n.group]);
     }
     lines.push(...alignColumns(nodeRows, [false, false, false, true, true, false]));
   }
@@ -70,6 +70,11 @@ export function formatProfileTable(profile: Profile, options: { top?: number } =
     lines.push(...profile.warnings.map((w) => `  ${w}`));
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** A shape as 1x3x320x320, a scalar as '' and an unknown shape as '?'. */
+function shapeText(shape: number[] | null): string {
+  return shape === null ? '?' : shape.join('x');
 }
 
 /** The JSON of the CLI contract (DESIGN.md), plus the warnings. */
@@ -93,7 +98,7 @@ export function profileCsv(profile: Profile): string {
       name: n.name,
       op: n.op,
       group: n.group,
-      output_shapes: n.outputShapes.map((s) => s.join('x')).join(' '),
+      output_shapes: n.outputShapes.map(shapeText).join(' '),
       macs: n.macs,
       flops: n.flops,
       params: n.params,

@@ -20,7 +20,8 @@ export interface NodeProfile {
   op: string;
   inputs: string[];
   outputs: string[];
-  outputShapes: number[][];
+  /** One per output: its shape, or null where it could not be inferred (a scalar is []). */
+  outputShapes: (number[] | null)[];
   /** Multiply-accumulates (1 MAC = 2 FLOPs). */
   macs: number;
   flops: number;

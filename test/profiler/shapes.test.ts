@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.ts';
 import { inferShapes, profileModel } from '../../src/profiler/index.ts';
 import { sliceIndices } from '../../src/profiler/ops/shape-ops.ts';
+import { formatProfileTable, profileCsv, profileJson } from '../../src/profiler/report.ts';
 import { floats, floatsAttr, input, int64Max, ints, model, node } from './tiny-graph.ts';
 
 describe('Reshape', () => {
@@ -174,5 +175,24 @@ describe('Upsample (deprecated)', () => {
   it('reads float scales from the attribute in opset 7', () => {
     const m = model(7, [node('Upsample', ['x'], ['y'], { mode: 'nearest', scales: floatsAttr([1, 1, 2, 2]) })], [input('x', [1, 8, 5, 7])]);
     expect(inferShapes(m).get('y')).toEqual([1, 8, 10, 14]);
+  });
+});
+
+describe('unknown shapes', () => {
+  it('an output whose shape cannot be inferred is null in the JSON and ? in the table and CSV; a scalar stays []', () => {
+    const custom = node('Mystery', ['x'], ['m']);
+    custom.domain = 'com.example';
+    const m = model(13, [custom, node('Relu', ['m'], ['y']), node('ReduceSum', ['x'], ['s'], { keepdims: 0 }), node('Add', ['y', 's'], ['z'])],
+      [input('x', [1, 4, 8, 8])]);
+    const p = profileModel(m);
+    p.nodes.sort((a, b) => a.name.localeCompare(b.name));
+    const json = profileJson(p) as { nodes: { name: string; outputShapes: (number[] | null)[] }[] };
+    const shapes = Object.fromEntries(json.nodes.map((n) => [n.name, n.outputShapes]));
+    expect(shapes).toEqual({ m: [null], y: [null], s: [[]], z: [null] });
+    expect(JSON.stringify(json)).toContain('"outputShapes":[null]');
+    const csvRow = profileCsv(p).split('\n').find((l) => l.startsWith('m,'))!;
+    expect(csvRow.split(',')[3]).toBe('?');
+    const tableRow = formatProfileTable(p, { top: 10 }).split('\n').find((l) => /^\s*m\s+Mystery/.test(l))!;
+    expect(tableRow.split(/\s+/).filter(Boolean)[2]).toBe('?');
   });
 });

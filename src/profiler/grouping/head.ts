@@ -1,6 +1,7 @@
 // The detection head, found from structure: predictors are the last convolutions before the outputs; a
 // level's head is what only that level's predictors read (stopping at merges); it splits into subnets
-// where predictors sit on separate towers (cls = the one predicting most channels, box = the others).
+// where predictors sit on separate towers (cls = the one whose predictors feed a Sigmoid/Softmax, box = the
+// others; see classSubnet).
 import type { Structure } from './structure.ts';
 import { convIdentity, dataReadersOf, isLinearLayer, isMerge, strideLog2 } from './structure.ts';
 
@@ -91,9 +92,7 @@ export function findHead(s: Structure): HeadGrouping {
       members.forEach((i) => subnetOf.set(i, `head/P${l}`));
       continue;
     }
-    // The class subnet predicts the most channels (classes x anchors against 4 x anchors).
-    const channels = (p: number) => s.tensors.get(s.dataOutputs[p][0])?.shape[1] ?? 0;
-    const clsRoot = find(preds.reduce((best, p) => (channels(p) > channels(best) ? p : best), preds[0]));
+    const clsRoot = classSubnet(s, clusters, preds, find);
     const stem: number[] = [];
     for (const i of members) {
       const roots = new Set([...reach.get(i)!].map(find));
@@ -105,6 +104,53 @@ export function findHead(s: Structure): HeadGrouping {
   keepCommonStems(s, stems).forEach((i) => subnetOf.set(i, `head/P${level.get(i)}`));
   for (const [i, g] of subnetOf) groups.set(i, g);
   return { groups, post, predictors };
+}
+
+/** Ops that only move a prediction's values around (a level's logits flattened, transposed, concatenated). */
+const LAYOUT_OPS = new Set(['Reshape', 'Transpose', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Concat']);
+const SCORE_OPS = new Set(['Sigmoid', 'Softmax', 'LogSoftmax']);
+
+/**
+ * What a predictor's output feeds, following only layout ops: a score activation (Sigmoid/Softmax: class
+ * or objectness scores), other arithmetic (a box decode: Exp, Mul/Add with anchors, Slice...), or nothing
+ * before the graph outputs (raw logits or raw box deltas).
+ */
+function predictorFeeds(s: Structure, p: number): 'score' | 'decode' | 'raw' {
+  let sawDecode = false;
+  const seen = new Set<number>();
+  const stack = [p];
+  while (stack.length > 0) {
+    const i = stack.pop()!;
+    for (const j of dataReadersOf(s, i)) {
+      if (seen.has(j)) continue;
+      seen.add(j);
+      const op = s.index.nodes[j].opType ?? '';
+      if (SCORE_OPS.has(op)) return 'score';
+      if (LAYOUT_OPS.has(op)) stack.push(j);
+      else sawDecode = true;
+    }
+  }
+  return sawDecode ? 'decode' : 'raw';
+}
+
+/**
+ * The class subnet among a level's clusters of predictors (cluster root -> its predictors). Decided by what
+ * the predictors feed, as torchvision's and mmdet's heads apply a Sigmoid/Softmax to class logits and a
+ * decode to box deltas: the one cluster whose predictors all feed a score activation (YOLOX's box tower also
+ * has a sigmoid objectness, beside raw box deltas); else the one cluster feeding no decode when the others
+ * do. Only where that cannot tell (raw logits everywhere) the widest predictor is taken, classes x anchors
+ * being wider than 4 x anchors in every COCO head (not in a few-class head).
+ */
+function classSubnet(s: Structure, clusters: number[], preds: number[], find: (p: number) => number): number {
+  const feeds = new Map(preds.map((p) => [p, predictorFeeds(s, p)]));
+  const members = (c: number) => preds.filter((p) => find(p) === c);
+  const scoring = clusters.filter((c) => members(c).every((p) => feeds.get(p) === 'score'));
+  if (scoring.length === 1) return scoring[0];
+  const undecoded = clusters.filter((c) => members(c).every((p) => feeds.get(p) !== 'decode'));
+  if (scoring.length === 0 && undecoded.length === 1 && undecoded.length < clusters.length) return undecoded[0];
+  const channels = (p: number) => s.tensors.get(s.dataOutputs[p][0])?.shape[1] ?? 0;
+  const among = scoring.length > 1 ? preds.filter((p) => scoring.includes(find(p))) : preds;
+  return find(among.reduce((best, p) => (channels(p) > channels(best) ? p : best), among[0]));
 }
 
 /**
