@@ -11,6 +11,7 @@ import { getFamily, type FamilyName } from '../src/detection/families/index.ts';
 import { detectImages, type ImageJob } from '../src/detection/detect.ts';
 import { toImageDetections } from '../src/detection/boxes.ts';
 import { prepareImage, type PreparedInput } from '../src/detection/image.ts';
+import { loadGroundTruth } from '../src/coco-eval/index.ts';
 import { listAnnotatedImages, resolveCocoDir } from '../src/detection/coco-dir.ts';
 import { createDetectorSession, type DetectorSession } from '../src/detection/session.ts';
 import { workerPreparer } from '../src/detection/preparer.ts';
@@ -95,7 +96,7 @@ async function bench(modelFile: string, familyName: FamilyName, jobs: ImageJob[]
 
 {
   const { imagesDir, annotationsPath } = resolveCocoDir(dataPath('coco'));
-  const jobs = listAnnotatedImages(annotationsPath).slice(0, 40).map((e) => ({ id: e.id, path: join(imagesDir, e.fileName) }));
+  const jobs = listAnnotatedImages(loadGroundTruth(annotationsPath)).slice(0, 40).map((e) => ({ id: e.id, path: join(imagesDir, e.fileName) }));
   await bench('nanodet_m_320.onnx', 'nanodet', jobs);
   await bench('yolox_nano_416.onnx', 'yolox', jobs);
   // The study's detector: inference dominates (zero weights, but the real graph and its real cost).

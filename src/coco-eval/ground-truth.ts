@@ -1,11 +1,24 @@
-// Loads and validates a ground-truth file in the official instances_*.json format.
+// Loads and validates a ground-truth file in the official instances_*.json format: the one reader of COCO
+// annotations for every stage (evaluation, the detection pipeline's image list, the study's image subsets).
 import { fileError } from '../errors.ts';
 import { bboxProblem, isRecord, readJsonFile, show } from './json-file.ts';
 import { sortedUnique } from './params.ts';
-import type { BBox, CocoCategory, CocoGroundTruth, CocoGtAnnotation } from './types.ts';
+import type { BBox, CocoCategory, CocoGroundTruth, CocoGtAnnotation, CocoImage } from './types.ts';
+
+/** A validated annotations file, with the parsed JSON itself for writers of subsets (other keys kept). */
+export interface AnnotationsFile {
+  json: Record<string, unknown>;
+  groundTruth: CocoGroundTruth;
+}
+
+export function readAnnotations(path: string): AnnotationsFile {
+  const json = readJsonFile(path, 'annotations file');
+  const groundTruth = parseGroundTruth(json, path);
+  return { json: json as Record<string, unknown>, groundTruth };
+}
 
 export function loadGroundTruth(path: string): CocoGroundTruth {
-  return parseGroundTruth(readJsonFile(path, 'annotations file'), path);
+  return readAnnotations(path).groundTruth;
 }
 
 function isFiniteNumber(v: unknown): v is number {
@@ -23,10 +36,11 @@ export function parseGroundTruth(json: unknown, label: string): CocoGroundTruth 
   for (const [name, list] of [['images', images], ['annotations', annotations], ['categories', categories]] as const) {
     if (!Array.isArray(list)) throw fileError(label, `ground truth has no "${name}" array`);
   }
-  const imageIds = (images as unknown[]).map((img, i) => {
+  const imageList = (images as unknown[]).map((img, i): CocoImage => {
     if (!isRecord(img) || !isFiniteNumber(img.id)) throw fileError(label, `images[${i}]: id must be a number, got ${show(isRecord(img) ? img.id : img)}`);
-    return img.id;
+    return typeof img.file_name === 'string' ? { id: img.id, fileName: img.file_name } : { id: img.id };
   });
+  const imageIds = imageList.map((img) => img.id);
   const cats = new Map<number, CocoCategory>();
   (categories as unknown[]).forEach((cat, i) => {
     if (!isRecord(cat) || !isFiniteNumber(cat.id)) throw fileError(label, `categories[${i}]: id must be a number, got ${show(isRecord(cat) ? cat.id : cat)}`);
@@ -58,6 +72,7 @@ export function parseGroundTruth(json: unknown, label: string): CocoGroundTruth 
   return {
     source: label,
     imageIds: sortedUnique(imageIds),
+    images: imageList.sort((a, b) => a.id - b.id),
     categories: [...cats.values()].sort((a, b) => a.id - b.id),
     annotations: anns,
   };

@@ -1,5 +1,5 @@
 // COCO bbox evaluation: a port of pycocotools' COCOeval (iouType 'bbox') on typed arrays.
-export { loadGroundTruth, parseGroundTruth } from './ground-truth.ts';
+export { loadGroundTruth, parseGroundTruth, readAnnotations, type AnnotationsFile } from './ground-truth.ts';
 export { loadResults, parseResults } from './results.ts';
 export { evaluateBbox } from './evaluate.ts';
 export { defaultParams, linspace } from './params.ts';
@@ -13,6 +13,7 @@ export type {
   CocoEvalTimings,
   CocoGroundTruth,
   CocoGtAnnotation,
+  CocoImage,
   CocoStats,
   PrecisionRecallCurve,
 } from './types.ts';

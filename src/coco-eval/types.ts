@@ -29,10 +29,18 @@ export interface CocoCategory {
 }
 
 /** A ground-truth file, validated; the image and category lists are sorted and unique as pycocotools uses them. */
+/** An entry of the file's images list; file_name is what the detection pipeline opens. */
+export interface CocoImage {
+  id: number;
+  fileName?: string;
+}
+
 export interface CocoGroundTruth {
   /** The file it came from (or a label), for error messages. */
   source: string;
   imageIds: number[];
+  /** The images list by ascending id (file order among equal ids), the order pycocotools evaluates them in. */
+  images: CocoImage[];
   categories: CocoCategory[];
   /** Annotations in file order (the order breaks ties in matching). */
   annotations: CocoGtAnnotation[];

@@ -1,9 +1,9 @@
 // Where the images and annotations of a COCO folder are (DESIGN: `--coco DIR` means DIR/val2017/ plus the one
-// DIR/instances_val2017*.json), and which images an annotations file lists.
+// DIR/instances_val2017*.json), and which image files an annotations file lists (read by coco-eval).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileError } from '../errors.ts';
-import { readJsonFile } from '../json-file.ts';
+import type { CocoGroundTruth } from '../coco-eval/types.ts';
 
 export interface CocoDir {
   imagesDir: string;
@@ -37,16 +37,9 @@ export interface CocoImageEntry {
 }
 
 /** The images an annotations file lists, by ascending id (the order pycocotools evaluates them in). */
-export function listAnnotatedImages(annotationsPath: string): CocoImageEntry[] {
-  const json = readJsonFile(annotationsPath, 'annotations file');
-  const images = (json as { images?: unknown }).images;
-  if (!Array.isArray(images)) throw fileError(annotationsPath, 'has no "images" list');
-  const out = images.map((entry, i): CocoImageEntry => {
-    const { id, file_name: fileName } = (entry ?? {}) as { id?: unknown; file_name?: unknown };
-    if (typeof id !== 'number' || typeof fileName !== 'string') {
-      throw fileError(annotationsPath, `images[${i}] lacks a numeric "id" or a "file_name"`);
-    }
-    return { id, fileName };
+export function listAnnotatedImages(gt: CocoGroundTruth): CocoImageEntry[] {
+  return gt.images.map((img): CocoImageEntry => {
+    if (img.fileName === undefined) throw fileError(gt.source, `image ${img.id} has no "file_name"`);
+    return { id: img.id, fileName: img.fileName };
   });
-  return out.sort((a, b) => a.id - b.id);
 }

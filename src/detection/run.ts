@@ -1,7 +1,7 @@
 // runDetection: a model, a family and a COCO folder in; COCO detections, mAP, MACs and timing out.
 import { basename, join } from 'node:path';
 import { evaluateBbox, loadGroundTruth } from '../coco-eval/index.ts';
-import type { CocoDetection, CocoStats } from '../coco-eval/types.ts';
+import type { CocoDetection, CocoGroundTruth, CocoStats } from '../coco-eval/types.ts';
 import { InputError } from '../errors.ts';
 import { loadModel } from '../onnx/model-io.ts';
 import { exportSize, imageInputName } from '../onnx/image-input.ts';
@@ -65,11 +65,11 @@ interface ImagesRun {
   jobs: { id: number; path: string }[];
   detections: CocoDetection[];
   seconds: number;
-  /** The ground truth, loaded (and so validated) before the run when it is to be scored. */
-  gt?: ReturnType<typeof loadGroundTruth>;
+  /** The ground truth, loaded (and so validated) once, before the run: it also lists the images. */
+  gt: CocoGroundTruth;
 }
 
-async function runImages(options: RunDetectionOptions, score: boolean): Promise<ImagesRun> {
+async function runImages(options: RunDetectionOptions): Promise<ImagesRun> {
   const family = getFamily(options.family);
   const label = typeof options.modelPath === 'string' ? options.modelPath : (options.modelPath.graph.name || '<in-memory model>');
   const source = typeof options.modelPath === 'string' ? loadModel(options.modelPath) : options.modelPath;
@@ -78,8 +78,8 @@ async function runImages(options: RunDetectionOptions, score: boolean): Promise<
   if (family.staticInput && size % 32 !== 0) throw new InputError(`--size ${size}: ${family.name} runs at multiples of 32`);
   const model = modelAtSize(source, family, size);
 
-  const gt = score ? loadGroundTruth(options.annotationsPath) : undefined;
-  let entries = listAnnotatedImages(options.annotationsPath);
+  const gt = loadGroundTruth(options.annotationsPath);
+  let entries = listAnnotatedImages(gt);
   if (options.limit !== undefined) {
     if (!Number.isInteger(options.limit) || options.limit <= 0) throw new InputError(`--limit ${options.limit}: must be a positive integer`);
     entries = entries.slice(0, options.limit);
@@ -116,13 +116,13 @@ async function runImages(options: RunDetectionOptions, score: boolean): Promise<
  * whole point once and profiles it once.
  */
 export async function detectOnly(options: RunDetectionOptions): Promise<{ detections: CocoDetection[]; images: number; seconds: number }> {
-  const run = await runImages(options, false);
+  const run = await runImages(options);
   return { detections: run.detections, images: run.jobs.length, seconds: run.seconds };
 }
 
 export async function runDetection(options: RunDetectionOptions): Promise<DetectionRun> {
-  const { family, label, size, model, jobs, detections, seconds, gt } = await runImages(options, true);
-  const evaluation = evaluateBbox(gt!, detections, { imgIds: jobs.map((j) => j.id) });
+  const { family, label, size, model, jobs, detections, seconds, gt } = await runImages(options);
+  const evaluation = evaluateBbox(gt, detections, { imgIds: jobs.map((j) => j.id) });
   const [height, width] = family.representativeInput(size);
   const macsInput = [1, 3, height, width];
   const profile = profileModel(model, { inputShapes: { [imageInputName(model)]: macsInput } });

@@ -1,11 +1,11 @@
 // The evaluation images of a study: the first N images (by id) of the COCO annotations, and one annotations
 // file per shard (and one for the whole set), written into the cache so that each unit of work is a plain
 // (model, images, annotations) job that any machine could run.
-import { readFileSync } from 'node:fs';
-import { fileError } from '../errors.ts';
+import { readAnnotations } from '../coco-eval/index.ts';
 import { hashOf, writeFileAtomic, type StudyCache } from './cache.ts';
 import { planShards, type Shard } from './points.ts';
 
+/** The annotations JSON as read (validated by coco-eval), every other key (categories, info) kept. */
 interface CocoFile {
   images: { id: number }[];
   annotations: { image_id: number }[];
@@ -50,16 +50,9 @@ export function prepareEvalSet(
   shardSize: number,
   cache: StudyCache,
 ): EvalSet {
-  let gt: CocoFile;
-  try {
-    gt = JSON.parse(readFileSync(coco.annotationsPath, 'utf8')) as CocoFile;
-  } catch (err) {
-    throw fileError(coco.annotationsPath, `cannot read COCO annotations (${err instanceof Error ? err.message : String(err)})`);
-  }
-  if (!Array.isArray(gt.images) || !Array.isArray(gt.annotations)) {
-    throw fileError(coco.annotationsPath, 'not COCO annotations (no images/annotations arrays)');
-  }
-  const allIds = gt.images.map((im) => im.id).sort((a, b) => a - b);
+  const { json, groundTruth } = readAnnotations(coco.annotationsPath);
+  const gt = json as CocoFile; // parseGroundTruth checked images[].id and annotations[].image_id
+  const allIds = groundTruth.images.map((im) => im.id);
   const imageIds = limit === undefined ? allIds : allIds.slice(0, limit);
   const whole = writeSubset(cache, gt, imageIds);
   const shards = planShards(imageIds, shardSize).map((s) => {
