@@ -4,6 +4,7 @@ export { loadResults, parseResults } from './results.ts';
 export { evaluateBbox } from './evaluate.ts';
 export { defaultParams, linspace } from './params.ts';
 export { summaryLines, formatFixed } from './format.ts';
+export { STAT_KEYS } from './types.ts';
 export type {
   BBox,
   CocoCategory,
@@ -15,5 +16,6 @@ export type {
   CocoGtAnnotation,
   CocoImage,
   CocoStats,
+  StatKey,
   PrecisionRecallCurve,
 } from './types.ts';

@@ -63,21 +63,12 @@ export interface CocoEvalParams {
   useCats: boolean;
 }
 
+/** The names of the 12 numbers of COCOeval.summarize() for bbox, in its order. */
+export const STAT_KEYS = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'] as const;
+export type StatKey = (typeof STAT_KEYS)[number];
+
 /** The 12 numbers of COCOeval.summarize() for bbox; -1 where undefined (no ground truth in that setting). */
-export interface CocoStats {
-  AP: number;
-  AP50: number;
-  AP75: number;
-  APs: number;
-  APm: number;
-  APl: number;
-  AR1: number;
-  AR10: number;
-  AR100: number;
-  ARs: number;
-  ARm: number;
-  ARl: number;
-}
+export type CocoStats = Record<StatKey, number>;
 
 /** Interpolated precision at each recall threshold, averaged over the categories that have ground truth. */
 export interface PrecisionRecallCurve {

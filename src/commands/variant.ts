@@ -10,7 +10,7 @@ import type { Model } from '../onnx/proto.ts';
 import { profileModel, type Profile } from '../profiler/index.ts';
 import { FAMILY_NAMES, type FamilyName } from '../detection/families/index.ts';
 import { dataPath } from '../data-dir.ts';
-import { BLOCKS, buildVariant, type BlockName, type Subnet, type VariantResult } from '../variants/index.ts';
+import { BLOCKS, SUBNETS, buildVariant, type BlockName, type Subnet, type VariantResult } from '../variants/index.ts';
 import { positiveInt, positiveNumber } from './options.ts';
 import { parseInputShape } from './profile.ts';
 import { giga } from '../units.ts';
@@ -96,8 +96,8 @@ export function registerVariant(program: Command): void {
         inputShapes[name] = shape;
       }
       const levels = opts.levels.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-      const subnets = list('--subnets', opts.subnets, ['cls', 'box']) as Subnet[];
-      const predictors = opts.predictors === 'none' ? [] : (list('--predictors', opts.predictors, ['cls', 'box']) as Subnet[]);
+      const subnets = list('--subnets', opts.subnets, [...SUBNETS]) as Subnet[];
+      const predictors = opts.predictors === 'none' ? [] : (list('--predictors', opts.predictors, [...SUBNETS]) as Subnet[]);
       const towers = opts.towers === undefined ? undefined : opts.towers.split(',').map((s) => {
         const n = Number(s);
         if (!Number.isInteger(n) || n < 0) throw new InputError(`--towers ${opts.towers}: expected indices like 0,1,2`);

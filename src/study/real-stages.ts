@@ -3,16 +3,15 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { evaluateBbox, loadGroundTruth } from '../coco-eval/index.ts';
-import type { CocoDetection } from '../coco-eval/index.ts';
+import type { CocoStats } from '../coco-eval/index.ts';
 import { PROJECT_ROOT } from '../data-dir.ts';
 import type { Model } from '../onnx/proto.ts';
 import { profileModel } from '../profiler/index.ts';
-import { detectOnly, getFamily, resolveCocoDir } from '../detection/index.ts';
+import { detectOnly, getFamily, resolveCocoDir, type FamilyName } from '../detection/index.ts';
 import { buildVariant } from '../variants/index.ts';
 import { withInputSize } from '../onnx/input-size.ts';
 import { hashOf } from './cache.ts';
-import type { CocoStats } from './results.ts';
-import type { Family, InputSize, LayerSpecificSpec } from './schema.ts';
+import type { InputSize, LayerSpecificSpec } from './schema.ts';
 import type { DetectOptions, Detection, ProfileSummary, ShardRun, StudyStages } from './stages.ts';
 
 /** Hash of the sources of the stages (profiler, pipeline, evaluator, variants): a code change invalidates the cache. */
@@ -61,13 +60,13 @@ async function detect(o: DetectOptions): Promise<ShardRun> {
 
 function evaluate(annotationsPath: string, detections: Detection[]): CocoStats {
   const gt = loadGroundTruth(annotationsPath);
-  return { ...evaluateBbox(gt, detections as CocoDetection[]).stats };
+  return { ...evaluateBbox(gt, detections).stats };
 }
 
 async function buildLightHead(
   model: Model,
   spec: LayerSpecificSpec,
-  family: Family,
+  family: FamilyName,
   native: { inputName: string; size: InputSize },
   threads: number,
 ): Promise<Model> {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { writeFileAtomic } from './cache.ts';
 import { buildReportHtml } from './html.ts';
-import { STAT_KEYS, type StudyResults } from './results.ts';
+import { STAT_KEYS } from '../coco-eval/index.ts';
+import type { StudyResults } from './results.ts';
 
 /** One CSV row per point: the fixed columns, the 12 COCO numbers, then MACs of every profiler group. */
 export function resultsCsv(results: StudyResults): string {

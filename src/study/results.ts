@@ -1,13 +1,10 @@
 // results.json (DESIGN.md's contract): one row per point. Read back with validation, so that `report` and
 // `check` can work from the file alone and say which file and field is wrong.
 import { z } from 'zod';
+import { STAT_KEYS, type CocoStats, type StatKey } from '../coco-eval/index.ts';
 import { fileError } from '../errors.ts';
 import { readJsonFile } from '../json-file.ts';
 
-/** The 12 pycocotools summary numbers, in its order. */
-export const STAT_KEYS = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'] as const;
-export type StatKey = (typeof STAT_KEYS)[number];
-export type CocoStats = Record<StatKey, number>;
 
 export const STRATEGIES = ['baseline', 'input-scaling', 'layer-specific'] as const;
 export type Strategy = (typeof STRATEGIES)[number];

@@ -8,13 +8,11 @@ import { z } from 'zod';
 import { dataDir } from '../data-dir.ts';
 import { fileError } from '../errors.ts';
 import { readJsonFile } from '../json-file.ts';
+import { FAMILY_NAMES, type FamilyName } from '../detection/families/index.ts';
+import { BLOCKS, SUBNETS, type BlockName, type Subnet } from '../variants/index.ts';
 
-export const FAMILIES = ['retinanet', 'nanodet', 'yolox'] as const;
-export type Family = (typeof FAMILIES)[number];
-export const BLOCKS = ['conv1x1', 'dwsep', 'bottleneck', 'lowrank'] as const;
-export type Block = (typeof BLOCKS)[number];
+// The vocabulary comes from the stages that own it: a family or block added there is accepted here.
 export const LEVELS = ['P3', 'P4', 'P5', 'P6', 'P7'] as const;
-export type Subnet = 'cls' | 'box';
 
 /**
  * An input size: a number is the pipeline's `--size` (the side of a square input; RetinaNet's shorter side,
@@ -31,7 +29,7 @@ const modelSchema = z
   .object({
     id: idField,
     path: z.string().min(1),
-    family: z.enum(FAMILIES),
+    family: z.enum(FAMILY_NAMES),
     /** Native input size; read from the graph when its input is static, required when it is dynamic. */
     size: sizeField.optional(),
   })
@@ -53,7 +51,7 @@ const layerSpecificSchema = z
   .object({
     block: z.enum(BLOCKS),
     levels: z.array(z.enum(LEVELS)).min(1),
-    subnets: z.array(z.enum(['cls', 'box'])).min(1).optional(),
+    subnets: z.array(z.enum(SUBNETS)).min(1).optional(),
     rank: z.number().int().positive().optional(),
     ratio: z.number().positive().max(1).optional(),
     /** Calibration images the light head is fitted on; false: no fitting (see init). */
@@ -86,12 +84,12 @@ export interface InputSize {
 export interface StudyModel {
   id: string;
   path: string;
-  family: Family;
+  family: FamilyName;
   size?: InputSize;
 }
 
 export interface LayerSpecificSpec {
-  block: Block;
+  block: BlockName;
   levels: string[];
   subnets?: Subnet[];
   rank?: number;

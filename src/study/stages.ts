@@ -2,15 +2,13 @@
 // one interface. The runner is written against it; real-stages.ts wires the real modules. Tests wrap the
 // real stages (e.g. to count detection calls), they do not replace them.
 import type { Model } from '../onnx/proto.ts';
-import type { CocoStats, GroupCost } from './results.ts';
-import type { Family, InputSize, LayerSpecificSpec } from './schema.ts';
+import type { CocoDetection, CocoStats } from '../coco-eval/index.ts';
+import type { FamilyName } from '../detection/families/index.ts';
+import type { GroupCost } from './results.ts';
+import type { InputSize, LayerSpecificSpec } from './schema.ts';
 
-export interface Detection {
-  image_id: number;
-  category_id: number;
-  bbox: number[];
-  score: number;
-}
+/** One detection in COCO results format, as the detection pipeline writes it. */
+export type Detection = CocoDetection;
 
 export interface ProfileSummary {
   macs: number;
@@ -28,7 +26,7 @@ export interface ShardRun {
 
 export interface DetectOptions {
   modelPath: string;
-  family: Family;
+  family: FamilyName;
   imagesDir: string;
   /** COCO annotations listing exactly the shard's images. */
   annotationsPath: string;
@@ -43,12 +41,12 @@ export interface StudyStages {
   /** `--coco DIR` rule: DIR/val2017 plus its instances_val2017*.json. */
   resolveCoco(dir: string): { imagesDir: string; annotationsPath: string };
   /** The input a `--size` number means for a family (square, or RetinaNet's shorter side + its rule). */
-  inputShape(family: Family, side: number): InputSize;
+  inputShape(family: FamilyName, side: number): InputSize;
   profile(model: Model, inputName: string, size: InputSize): ProfileSummary;
   /** The model with its static input rewritten to `size`. */
   resize(model: Model, size: InputSize): Model;
   /** The light-head variant, built at the model's native input (fitting runs at that size). */
-  buildVariant(model: Model, spec: LayerSpecificSpec, family: Family, native: { inputName: string; size: InputSize }): Promise<Model>;
+  buildVariant(model: Model, spec: LayerSpecificSpec, family: FamilyName, native: { inputName: string; size: InputSize }): Promise<Model>;
   detect(options: DetectOptions): Promise<ShardRun>;
   /** The 12 COCO numbers of `detections` against the annotations file. */
   evaluate(annotationsPath: string, detections: Detection[]): CocoStats;

@@ -5,7 +5,8 @@
 import type { INodeProto } from '../onnx/proto.ts';
 import type { GraphEditor } from '../onnx/graph-edit.ts';
 
-export type Subnet = 'cls' | 'box';
+export const SUBNETS = ['cls', 'box'] as const;
+export type Subnet = (typeof SUBNETS)[number];
 /** `shared`: a head with a single subnet, or a conv both subnets read (YOLOX's stem). */
 export type ConvSubnet = Subnet | 'shared';
 

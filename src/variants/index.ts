@@ -19,7 +19,7 @@ import { cloneModel } from '../onnx/model-io.ts';
 import { findHeadConvs, headLevels, parseHeadGroup, selectConvs, type ConvSubnet, type HeadConv, type Subnet } from './head-convs.ts';
 
 export { BLOCKS, type BlockName } from './blocks.ts';
-export type { Subnet } from './head-convs.ts';
+export { SUBNETS, type Subnet } from './head-convs.ts';
 
 export interface VariantOptions extends BlockOptions {
   block: BlockName;

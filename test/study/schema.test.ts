@@ -6,6 +6,8 @@ import { dataDir } from '../../src/data-dir.ts';
 import { InputError } from '../../src/errors.ts';
 import { planModelPoints, planShards, variantId } from '../../src/study/points.ts';
 import { loadStudy, parseStudy } from '../../src/study/schema.ts';
+import { FAMILY_NAMES } from '../../src/detection/families/index.ts';
+import { BLOCKS, SUBNETS } from '../../src/variants/index.ts';
 
 const minimal = { name: 'demo', models: [{ id: 'nanodet-m', path: '${data}/models/nanodet_m_320.onnx', family: 'nanodet' }] };
 
@@ -71,5 +73,13 @@ describe('points and shards', () => {
 
   it('splits images into shards in id order', () => {
     expect(planShards([1, 2, 3, 4, 5], 2).map((s) => s.imageIds)).toEqual([[1, 2], [3, 4], [5]]);
+  });
+
+  it('accepts every family, block and subnet the stages define (the vocabulary is theirs, not redeclared)', () => {
+    for (const family of FAMILY_NAMES) {
+      expect(parseStudy({ name: 'v', models: [{ ...minimal.models[0], family }] }, '/x/e.json').models[0]!.family).toBe(family);
+    }
+    const layerSpecific = BLOCKS.map((block) => ({ block, levels: ['P3'], subnets: [...SUBNETS], fit: false }));
+    expect(parseStudy({ ...minimal, layerSpecific }, '/x/e.json').layerSpecific.map((l) => l.block)).toEqual([...BLOCKS]);
   });
 });

@@ -3,8 +3,8 @@
 import type { BoxList } from '../boxes.ts';
 import type { PixelFormat, ResizeSpec } from '../image.ts';
 
-export type FamilyName = 'retinanet' | 'nanodet' | 'yolox';
-export const FAMILY_NAMES: readonly FamilyName[] = ['retinanet', 'nanodet', 'yolox'];
+export const FAMILY_NAMES = ['retinanet', 'nanodet', 'yolox'] as const;
+export type FamilyName = (typeof FAMILY_NAMES)[number];
 
 /** A model output as onnxruntime returns it. */
 export interface OutputTensor {
