@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import { InputError } from '../errors.ts';
 import { loadModel, saveModel } from '../onnx/model-io.ts';
 import type { Model } from '../onnx/proto.ts';
-import { profileModel, type Profile } from '../profiler/index.ts';
+import { groupSum, profileModel, type Profile } from '../profiler/index.ts';
 import { FAMILY_NAMES, type FamilyName } from '../detection/families/index.ts';
 import { dataPath } from '../data-dir.ts';
 import { BLOCKS, SUBNETS, buildVariant, type BlockName, type Subnet, type VariantResult } from '../variants/index.ts';
@@ -43,7 +43,7 @@ function list(flag: string, value: string, allowed: readonly string[]): string[]
 }
 
 function headMacs(profile: Profile, levels: readonly string[]): number {
-  return profile.nodes.filter((n) => levels.some((l) => n.group === `head/${l}` || n.group.startsWith(`head/${l}/`))).reduce((a, n) => a + n.macs, 0);
+  return levels.reduce((a, l) => a + groupSum(profile, `head/${l}`).macs, 0);
 }
 
 function report(result: VariantResult, before: Profile, after: Profile, levels: string[], out: string): string {

@@ -5,7 +5,7 @@ import { countNode } from './count.ts';
 import { indexGraph, type GraphIndex } from './graph.ts';
 import { assignGroups } from './grouping/assign.ts';
 import { resolveInputShapes } from './inputs.ts';
-import { compareGroupNames } from './grouping/order.ts';
+import { compareGroupNames, groupSum as sumOfGroups } from './group-names.ts';
 import { runShapeInference } from './shapes/infer.ts';
 import type { GroupProfile, NodeProfile, Profile, ProfileOptions } from './types.ts';
 
@@ -74,15 +74,7 @@ function groupTotals(nodes: NodeProfile[], totals: { macs: number; flops: number
   return [...byName.values()].sort((a, b) => compareGroupNames(a.name, b.name));
 }
 
-/** Sum of the groups under a prefix: `head` adds head/P3/cls, head/P3/box, ...; `head/P3` one level. */
+/** Sum of a profile's groups under a prefix (group-names.ts). */
 export function groupSum(profile: Profile, prefix: string): { macs: number; flops: number } {
-  let macs = 0;
-  let flops = 0;
-  for (const g of profile.groups) {
-    if (g.name === prefix || g.name.startsWith(`${prefix}/`)) {
-      macs += g.macs;
-      flops += g.flops;
-    }
-  }
-  return { macs, flops };
+  return sumOfGroups(profile.groups, prefix);
 }

@@ -1,7 +1,7 @@
 // Text, JSON and CSV renderings of a profile (returned as strings; the CLI prints them).
 import { stringify } from 'csv-stringify/sync';
 import type { OpRule } from './ops/rule.ts';
-import { compareGroupNames } from './grouping/order.ts';
+import { groupSubtotals } from './group-names.ts';
 import type { Profile } from './types.ts';
 import { giga } from '../units.ts';
 
@@ -19,26 +19,6 @@ export function alignColumns(rows: string[][], right: boolean[]): string[] {
   return rows.map((r) => r.map((cell, c) => (right[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
 }
 
-/** Groups with their parents' subtotals (backbone, head, head/P3), in flow order. */
-export function groupTree(profile: Profile): { name: string; depth: number; macs: number; flops: number }[] {
-  const sums = new Map<string, { macs: number; flops: number }>();
-  const order: string[] = [];
-  for (const g of profile.groups) {
-    const parts = g.name.split('/');
-    for (let d = 1; d <= parts.length; d++) {
-      const key = parts.slice(0, d).join('/');
-      if (!sums.has(key)) {
-        sums.set(key, { macs: 0, flops: 0 });
-        order.push(key);
-      }
-      sums.get(key)!.macs += g.macs;
-      sums.get(key)!.flops += g.flops;
-    }
-  }
-  const sorted = [...order].sort(compareGroupNames);
-  return sorted.map((name) => ({ name, depth: name.split('/').length - 1, ...sums.get(name)! }));
-}
-
 export function formatProfileTable(profile: Profile, options: { top?: number } = {}): string {
   const { macs, flops, params } = profile.totals;
   const lines: string[] = [];
@@ -48,7 +28,7 @@ export function formatProfileTable(profile: Profile, options: { top?: number } =
   lines.push('');
   const share = (x: { macs: number; flops: number }) => (macs > 0 ? x.macs / macs : flops > 0 ? x.flops / flops : 0);
   const rows = [['group', 'GMACs', 'GFLOPs', 'share of MACs']];
-  for (const g of groupTree(profile)) {
+  for (const g of groupSubtotals(profile.groups)) {
     const label = `${'  '.repeat(g.depth)}${g.name.split('/').pop()}`;
     rows.push([label, giga(g.macs), giga(g.flops), percent(share(g))]);
   }

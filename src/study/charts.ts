@@ -1,6 +1,8 @@
 // The report's charts as vega-lite specs: the FLOPs-mAP trade-off (one line per model and strategy, each
 // starting from the model's baseline) and a stacked bar of FLOPs per group for each point.
 import type { TopLevelSpec } from 'vega-lite';
+import { coarseGroup, compareGroupNames } from '../profiler/group-names.ts';
+import { hasMap } from './curves.ts';
 import type { PointResult } from './results.ts';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -29,10 +31,6 @@ export function seriesName(model: string, strategy: string): string {
   return `${model} · ${STRATEGY_NAMES[strategy] ?? strategy}`;
 }
 
-function evaluated(p: PointResult): p is PointResult & { stats: NonNullable<PointResult['stats']> } {
-  return p.stats !== null && !p.error;
-}
-
 /**
  * The lines of the trade-off plot: for each model, one line per strategy that has points, each line
  * holding the model's baseline plus that strategy's points (so both curves start at the same place).
@@ -41,7 +39,7 @@ export function curveRows(points: readonly PointResult[]): CurveRow[] {
   const rows: CurveRow[] = [];
   const models = [...new Set(points.map((p) => p.model))];
   for (const model of models) {
-    const mine = points.filter((p) => p.model === model && evaluated(p));
+    const mine = points.filter(hasMap).filter((p) => p.model === model);
     const baselines = mine.filter((p) => p.strategy === 'baseline');
     const strategies = (['input-scaling', 'layer-specific'] as const).filter((s) => mine.some((p) => p.strategy === s));
     const lines = strategies.length > 0 ? strategies : baselines.length > 0 ? (['baseline'] as const) : [];
@@ -50,7 +48,7 @@ export function curveRows(points: readonly PointResult[]): CurveRow[] {
       const members = strategy === 'baseline' ? baselines : [...baselines, ...mine.filter((p) => p.strategy === strategy)];
       for (const p of members) {
         const gflops = p.flops / 1e9;
-        const mAP = p.stats!.AP * 100;
+        const mAP = p.stats.AP * 100;
         const label = p.variant ?? String(p.size);
         rows.push({
           series,
@@ -111,20 +109,6 @@ export function tradeoffSpec(rows: readonly CurveRow[], title: string): TopLevel
   };
 }
 
-/** Group names coarsened for the bar chart: backbone/stage2 -> backbone, head/P3/cls -> head/P3. */
-export function coarseGroup(name: string): string {
-  const parts = name.split('/');
-  if (parts[0] === 'head' && parts[1]) return `head/${parts[1]}`;
-  return parts[0] || 'other';
-}
-
-/** Data-flow order of the coarse groups: backbone, neck, head/P3 ... head/P7, post, then anything else. */
-export function groupRank(group: string): number {
-  const level = /^head\/P(\d)$/.exec(group);
-  if (level) return 10 + Number(level[1]);
-  return { backbone: 0, neck: 1, head: 9, post: 20 }[group] ?? 30;
-}
-
 export interface GroupRow {
   id: string;
   order: number;
@@ -142,14 +126,17 @@ export function groupRows(points: readonly PointResult[]): GroupRow[] {
     for (const g of p.groups) sums.set(coarseGroup(g.name), (sums.get(coarseGroup(g.name)) ?? 0) + g.flops);
     for (const [group, flops] of sums) {
       const gflops = flops / 1e9;
-      rows.push({ id: p.id, order, group, rank: groupRank(group), gflops, description: `point: ${p.id}; group: ${group}; GFLOPs: ${gflops.toFixed(3)}` });
+      rows.push({ id: p.id, order, group, rank: 0, gflops, description: `point: ${p.id}; group: ${group}; GFLOPs: ${gflops.toFixed(3)}` });
     }
   });
+  // Stack the bars in data-flow order (backbone, neck, head/P3 ... head/P7, post).
+  const flow = [...new Set(rows.map((r) => r.group))].sort(compareGroupNames);
+  for (const r of rows) r.rank = flow.indexOf(r.group);
   return rows;
 }
 
 export function groupBarSpec(rows: readonly GroupRow[], pointCount: number): TopLevelSpec {
-  const domain = [...new Set(rows.map((r) => r.group))].sort((a, b) => groupRank(a) - groupRank(b) || a.localeCompare(b));
+  const domain = [...new Set(rows.map((r) => r.group))].sort(compareGroupNames);
   return {
     $schema: SCHEMA,
     title: 'FLOPs per group for each point',

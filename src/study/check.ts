@@ -2,6 +2,7 @@
 // A point regresses when its mAP per GFLOP falls by more than the tolerance, or when its mAP falls below
 // the baseline's curve interpolated at the point's FLOPs (so a variant that got lighter but lost more
 // accuracy than the baseline trade-off allows is caught too). Profile-only points compare FLOPs.
+import { interpolateAP, onCurve, type ScoredPoint } from './curves.ts';
 import type { PointResult, StudyResults } from './results.ts';
 import { giga } from '../units.ts';
 
@@ -29,39 +30,17 @@ export interface CheckReport {
   improved: string[];
 }
 
-function hasMap(p: PointResult): p is PointResult & { stats: NonNullable<PointResult['stats']> } {
-  return p.stats !== null && !p.error && p.flops > 0;
-}
-
-function ratio(p: PointResult): number {
-  return p.stats!.AP / (p.flops / 1e9);
+function ratio(p: ScoredPoint): number {
+  return p.stats.AP / (p.flops / 1e9);
 }
 
 /** The baseline curve a point belongs to: its model's baseline plus the points of its strategy. */
-function curveOf(point: PointResult, baseline: readonly PointResult[]): PointResult[] {
+function curveOf(point: PointResult, baseline: readonly PointResult[]): ScoredPoint[] {
   return baseline
-    .filter((q) => q.model === point.model && hasMap(q))
+    .filter(onCurve)
+    .filter((q) => q.model === point.model)
     .filter((q) => q.strategy === 'baseline' || q.strategy === point.strategy)
     .sort((a, b) => a.flops - b.flops);
-}
-
-/** Linear interpolation of AP against FLOPs; null outside the curve (no extrapolation). */
-export function interpolateAP(curve: readonly PointResult[], flops: number): number | null {
-  if (curve.length === 0) return null;
-  const first = curve[0]!;
-  const last = curve[curve.length - 1]!;
-  const eps = 1e-9 * Math.max(1, last.flops);
-  if (flops < first.flops - eps || flops > last.flops + eps) return null;
-  for (let i = 0; i < curve.length; i++) {
-    const a = curve[i]!;
-    if (Math.abs(a.flops - flops) <= eps) return a.stats!.AP;
-    const b = curve[i + 1];
-    if (b && flops > a.flops && flops < b.flops) {
-      const t = (flops - a.flops) / (b.flops - a.flops);
-      return a.stats!.AP + t * (b.stats!.AP - a.stats!.AP);
-    }
-  }
-  return null;
 }
 
 function pct(a: number, b: number): string {
@@ -71,8 +50,8 @@ function pct(a: number, b: number): string {
 function checkPoint(b: PointResult, c: PointResult | undefined, baseline: StudyResults, tol: number): PointCheck {
   const out: PointCheck = {
     id: b.id,
-    baselineRatio: hasMap(b) ? ratio(b) : null,
-    currentRatio: c && hasMap(c) ? ratio(c) : null,
+    baselineRatio: onCurve(b) ? ratio(b) : null,
+    currentRatio: c && onCurve(c) ? ratio(c) : null,
     baselineAtFlops: null,
     currentAP: c?.stats?.AP ?? null,
     baselineFlops: b.flops,
@@ -82,8 +61,8 @@ function checkPoint(b: PointResult, c: PointResult | undefined, baseline: StudyR
   };
   if (!c) out.reasons.push('missing from the current results');
   else if (c.error) out.reasons.push(`failed: ${c.error}`);
-  else if (hasMap(b) && !hasMap(c)) out.reasons.push('no mAP in the current results');
-  else if (hasMap(b) && hasMap(c)) {
+  else if (onCurve(b) && !onCurve(c)) out.reasons.push('no mAP in the current results');
+  else if (onCurve(b) && onCurve(c)) {
     const br = out.baselineRatio!;
     const cr = out.currentRatio!;
     if (cr < br * (1 - tol)) {

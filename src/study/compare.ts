@@ -1,6 +1,6 @@
 // The study's answer in numbers: each light-head point against input scaling at the same FLOPs (the
 // input-scaling curve of its model, interpolated linearly), i.e. which way of removing FLOPs costs less mAP.
-import { interpolateAP } from './check.ts';
+import { interpolateAP, onCurve } from './curves.ts';
 import type { PointResult } from './results.ts';
 
 export interface StrategyComparison {
@@ -14,14 +14,11 @@ export interface StrategyComparison {
   inputScalingMAP: number | null;
 }
 
-function scored(p: PointResult): boolean {
-  return p.stats !== null && !p.error && p.flops > 0;
-}
-
 export function compareStrategies(points: readonly PointResult[]): StrategyComparison[] {
   const out: StrategyComparison[] = [];
-  for (const p of points.filter((q) => q.strategy === 'layer-specific' && scored(q))) {
-    const mine = points.filter((q) => q.model === p.model && scored(q));
+  const scored = points.filter(onCurve);
+  for (const p of scored.filter((q) => q.strategy === 'layer-specific')) {
+    const mine = scored.filter((q) => q.model === p.model);
     const base = mine.find((q) => q.strategy === 'baseline');
     const curve = mine.filter((q) => q.strategy !== 'layer-specific').sort((a, b) => a.flops - b.flops);
     const at = interpolateAP(curve, p.flops);
@@ -30,7 +27,7 @@ export function compareStrategies(points: readonly PointResult[]): StrategyCompa
       model: p.model,
       gflops: p.flops / 1e9,
       reduction: base ? base.flops / p.flops : 1,
-      mAP: p.stats!.AP * 100,
+      mAP: p.stats.AP * 100,
       inputScalingMAP: at === null ? null : at * 100,
     });
   }

@@ -1,6 +1,7 @@
 // The report page: one self-contained HTML file (inline CSS and inline SVG charts, no script, no network).
 import { curveRows, groupBarSpec, groupRows, tradeoffSpec } from './charts.ts';
 import { compareStrategies, comparisonLine } from './compare.ts';
+import { hasMap } from './curves.ts';
 import { renderSvg } from './render.ts';
 import type { PointResult, StudyResults } from './results.ts';
 
@@ -74,7 +75,7 @@ ul.curves { font-size: 13px; }
 /** Builds the page from results.json alone. */
 export async function buildReportHtml(results: StudyResults): Promise<string> {
   const points = results.points;
-  const anyMap = points.some((p) => p.stats !== null && !p.error);
+  const anyMap = points.some(hasMap);
   const failed = points.filter((p) => p.error);
   const parts: string[] = [];
   parts.push(`<h1>flopmap study: ${esc(results.study)}</h1>`);
