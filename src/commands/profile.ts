@@ -40,14 +40,6 @@ function readGroupRules(file: string): GroupRule[] {
   return parsed.data;
 }
 
-/**
- * Writes to stdout and waits until it is flushed: the CLI exits right after the command, which would cut a
- * large JSON short when stdout is a pipe.
- */
-function writeOut(text: string): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
-}
-
 const HELP = `
 Conventions: 1 MAC (multiply-accumulate) = 2 FLOPs; totals print both, named. Conv MACs = output elements x
 (Cin/group) x kernel area, FLOPs = 2 x MACs + bias adds; MatMul/Gemm likewise; elementwise ops and activations
@@ -71,7 +63,7 @@ export function registerProfile(program: Command): void {
     .addHelpText('after', HELP)
     .action(async (model: string | undefined, options: ProfileCliOptions) => {
       if (options.rules) {
-        await writeOut(formatRules(allRules()));
+        process.stdout.write(formatRules(allRules()));
         return;
       }
       if (!model) throw new InputError('profile: give an ONNX file (or --rules)');
@@ -97,6 +89,6 @@ export function registerProfile(program: Command): void {
       }
       profile.model = model;
       if (options.csv) writeFileSync(options.csv, profileCsv(profile));
-      await writeOut(options.json ? `${JSON.stringify(profileJson(profile), null, 1)}\n` : formatProfileTable(profile, { top }));
+      process.stdout.write(options.json ? `${JSON.stringify(profileJson(profile), null, 1)}\n` : formatProfileTable(profile, { top }));
     });
 }

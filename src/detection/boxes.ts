@@ -1,12 +1,12 @@
 // Candidate boxes between a family's decoder and the COCO results: flat typed arrays, one entry per box.
 import type { BoxTransform } from './image.ts';
 
-/** Boxes as corners (x1, y1, x2, y2) in `boxes[4i..4i+3]`, with a score and a label per box. */
 /** A box coordinate clamped to [0, max] (NanoDet's and RetinaNet's decoders clip to the input). */
 export function clampCoord(v: number, max: number): number {
   return v < 0 ? 0 : v > max ? max : v;
 }
 
+/** Boxes as corners (x1, y1, x2, y2) in `boxes[4i..4i+3]`, with a score and a label per box. */
 export interface BoxList {
   boxes: Float32Array;
   scores: Float32Array;
