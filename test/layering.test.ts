@@ -99,6 +99,13 @@ describe('layering of src/', () => {
     expect(folders.filter((f) => f !== COCO_EVAL && !CHAIN.includes(f))).toEqual([]);
   });
 
+  it('the README layout table lists exactly the folders of src/', () => {
+    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const listed = [...readme.matchAll(/^\| `src\/([a-z-]+)` \|/gm)].map((m) => m[1]).sort();
+    const folders = readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    expect(listed).toEqual(folders);
+  });
+
   it('imports only down the chain; coco-eval and the leaves import only leaves', () => {
     const wrong = all.filter((e) => !allowed(e.from, e.to)).map((e) => `${e.file} (${e.from}) -> ${e.target} (${e.to})`);
     expect(wrong).toEqual([]);
