@@ -7,7 +7,9 @@ import { dataPath } from '../../src/data-dir.ts';
 import { compareInputs } from '../../src/detection/compare-inputs.ts';
 import { readNpy } from '../../src/detection/npy.ts';
 import { prepareReferenceInput } from '../../src/detection/reference-input.ts';
-import { getFamily } from '../../src/scaling/families/index.ts';
+import { invert3, nanodetResizeMatrix } from '../../src/detection/cv-warp.ts';
+import { toImageDetections } from '../../src/scaling/boxes.ts';
+import { getFamily, nanodet } from '../../src/scaling/families/index.ts';
 
 interface FixtureEntry {
   image: string;
@@ -49,4 +51,21 @@ describe('network inputs equal the references', () => {
       }
     });
   }
+});
+
+describe('boxes map back through the same geometry', () => {
+  it("NanoDet: a box in input coordinates goes back through the warp's inverse, fractional offset included", async () => {
+    // 640x426 at 320: ratio 0.5, centred: offsetY = 160 - 0.5 * 426 / 2 = 53.5.
+    const input = await prepareReferenceInput(dataPath('coco206', 'val2017', '000000000139.jpg'), nanodet.resizeSpec(320), nanodet.pixelFormat);
+    expect([input.transform.scaleX, input.transform.offsetX, input.transform.offsetY]).toEqual([0.5, 0, 53.5]);
+    const inverse = invert3(nanodetResizeMatrix(640, 426, 320, 320));
+    const list = { boxes: Float32Array.from([10, 60, 200, 250]), scores: Float32Array.from([0.9]), labels: Int32Array.from([0]), count: 1 };
+    const [det] = toImageDetections(list, input.transform, nanodet.categoryId, nanodet.clipToImage);
+    const x1 = inverse[0] * 10 + inverse[1] * 60 + inverse[2];
+    const y1 = inverse[3] * 10 + inverse[4] * 60 + inverse[5];
+    const y2 = inverse[3] * 200 + inverse[4] * 250 + inverse[5];
+    expect(det.bbox[0]).toBeCloseTo(x1, 2);
+    expect(det.bbox[1]).toBeCloseTo(y1, 2); // (60 - 53.5) / 0.5 = 13
+    expect(det.bbox[3]).toBeCloseTo(y2 - y1, 2);
+  });
 });
