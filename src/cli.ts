@@ -8,10 +8,11 @@ import { registerCocoEval } from './commands/coco-eval.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerVariant } from './commands/variant.ts';
 import { registerStudy } from './commands/study.ts';
+import { registerPreprocess } from './commands/preprocess.ts';
 
 export function buildProgram(): Command {
   const program = new Command('flopmap')
-    .description('FLOPs-accuracy trade-off of one-stage detectors: profile, variant, eval, sweep, report, check')
+    .description('FLOPs-accuracy trade-off of one-stage detectors: profile, variant, eval, preprocess, sweep, report, check')
     .showHelpAfterError()
     .exitOverride();
   registerProfile(program);
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerVariant(program);
   registerStudy(program);
+  registerPreprocess(program);
   return program;
 }
 

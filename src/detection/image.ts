@@ -1,9 +1,9 @@
-// Image -> network input tensor. sharp decodes and resizes (never by hand); this module only lays the pixels
-// out as a Float32 NCHW tensor in the channel order and normalisation a family expects, and records the
-// geometry needed to map boxes back to the original image.
-import { existsSync } from 'node:fs';
-import sharp from 'sharp';
-import { fileError } from '../errors.ts';
+// Image -> network input tensor: the resize modes, pixel formats and box geometry of the families. The
+// pixels themselves are made as each family's reference makes them (detection/reference-input.ts: sharp
+// decodes, OpenCV's and torch's resize arithmetic is reproduced).
+import { nanodetResizeMatrix } from '../detection/cv-warp.ts';
+import { prepareReferenceInput } from '../detection/reference-input.ts';
+import { rcnnResizeSize } from '../detection/torch-resize.ts';
 
 /** How an image becomes an input of a given size. */
 export type ResizeSpec =
@@ -61,11 +61,10 @@ interface Geometry {
 export function resizeGeometry(width: number, height: number, spec: ResizeSpec): Geometry {
   switch (spec.mode) {
     case 'keep-ratio-pad': {
-      // torchvision transform.py _resize_image_and_masks: scale = min(min_size / short, max_size / long), then
-      // interpolate(scale_factor=scale, recompute_scale_factor=True), whose output size is floor(side * scale).
-      const scale = Math.min(spec.minSize / Math.min(width, height), spec.maxSize / Math.max(width, height));
-      const contentWidth = Math.max(1, Math.floor(width * scale));
-      const contentHeight = Math.max(1, Math.floor(height * scale));
+      // torchvision transform.py _resize_image_and_masks: the float32 scale, floor(side * scale) (torch-resize.ts).
+      const size = rcnnResizeSize(width, height, spec.minSize, spec.maxSize);
+      const contentWidth = Math.max(1, size.contentWidth);
+      const contentHeight = Math.max(1, size.contentHeight);
       return {
         contentWidth,
         contentHeight,
@@ -80,16 +79,17 @@ export function resizeGeometry(width: number, height: number, spec: ResizeSpec):
     }
     case 'letterbox': {
       // YOLOX data_augment.py preproc: r = min(H/h, W/w); resized size int(w*r) x int(h*r); boxes / r.
-      // NanoDet warp.py get_resize_matrix(keep_ratio=True): the same ratio, centred (whole-pixel offsets here).
+      // NanoDet warp.py get_resize_matrix(keep_ratio=True): the same ratio, centred with fractional offsets.
       const r = Math.min(spec.height / height, spec.width / width);
       const contentWidth = Math.max(1, Math.min(spec.width, Math.floor(width * r)));
       const contentHeight = Math.max(1, Math.min(spec.height, Math.floor(height * r)));
+      const m = nanodetResizeMatrix(width, height, spec.width, spec.height);
       const centred = spec.align === 'center';
       return {
         contentWidth,
         contentHeight,
-        offsetX: centred ? Math.floor((spec.width - contentWidth) / 2) : 0,
-        offsetY: centred ? Math.floor((spec.height - contentHeight) / 2) : 0,
+        offsetX: centred ? m[2] : 0,
+        offsetY: centred ? m[5] : 0,
         inputWidth: spec.width,
         inputHeight: spec.height,
         scaleX: r,
@@ -111,55 +111,11 @@ export function resizeGeometry(width: number, height: number, spec: ResizeSpec):
 }
 
 /**
- * Decodes an image file and turns it into a network input. Missing or undecodable files raise an InputError
- * naming the file.
+ * Decodes an image file and turns it into the network input the family's reference code builds (see
+ * detection/reference-input.ts). Missing or undecodable files raise an InputError naming the file.
  */
 export async function prepareImage(path: string, spec: ResizeSpec, format: PixelFormat): Promise<PreparedInput> {
-  if (!existsSync(path)) throw fileError(path, 'image not found');
-  try {
-    // One sharp instance: the header read for the size is reused by the decode.
-    const image = sharp(path, { sequentialRead: true });
-    const meta = await image.metadata();
-    if (!meta.width || !meta.height) throw new Error('no image size in the header');
-    const geo = resizeGeometry(meta.width, meta.height, spec);
-    // No EXIF auto-rotation: COCO boxes refer to the pixels as stored (as pycocotools/cv2 read them).
-    let pipeline = image
-      .removeAlpha()
-      .toColourspace('srgb')
-      .resize(geo.contentWidth, geo.contentHeight, { fit: 'fill', kernel: 'linear' });
-    const padValue = spec.mode === 'letterbox' ? spec.padValue : undefined;
-    if (padValue !== undefined && (geo.inputWidth > geo.contentWidth || geo.inputHeight > geo.contentHeight)) {
-      // Letterbox padding is a pixel value (before normalisation): let sharp extend the canvas.
-      pipeline = pipeline.extend({
-        left: geo.offsetX,
-        top: geo.offsetY,
-        right: geo.inputWidth - geo.contentWidth - geo.offsetX,
-        bottom: geo.inputHeight - geo.contentHeight - geo.offsetY,
-        background: { r: padValue, g: padValue, b: padValue },
-      });
-    }
-    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
-    const tensor = toNchw(data, info.width, info.height, geo.inputWidth, geo.inputHeight, format);
-    return {
-      tensor,
-      dims: [1, 3, geo.inputHeight, geo.inputWidth],
-      contentWidth: geo.contentWidth,
-      contentHeight: geo.contentHeight,
-      transform: {
-        scaleX: geo.scaleX,
-        scaleY: geo.scaleY,
-        offsetX: geo.offsetX,
-        offsetY: geo.offsetY,
-        imageWidth: meta.width,
-        imageHeight: meta.height,
-      },
-    };
-  } catch (err) {
-    if (err instanceof Error && err.name === 'InputError') throw err;
-    const why = err instanceof Error ? err.message : String(err);
-    throw fileError(path, `cannot decode image (${why.split('\n')[0]})`);
-  }
+  return prepareReferenceInput(path, spec, format);
 }
 
 /**

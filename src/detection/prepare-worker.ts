@@ -1,4 +1,4 @@
-// Runs prepareImage (sharp decode/resize and the NCHW layout) off the main thread. onnxruntime-node runs a
+// Runs prepareImage (decoding, the reference resize and the NCHW layout) off the main thread. onnxruntime-node runs a
 // session synchronously on the main thread (its backend calls the binding inside setImmediate), so image i+1
 // is only decoded during the inference of image i when the decoding lives in another thread.
 import { parentPort } from 'node:worker_threads';

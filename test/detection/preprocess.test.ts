@@ -48,19 +48,20 @@ describe('keep-ratio with stride padding (torchvision RetinaNet)', () => {
     expect([wide.contentWidth, wide.contentHeight, wide.inputWidth, wide.inputHeight]).toEqual([1333, 266, 1344, 288]);
 
     const p = await prepareImage(image, retinanet.resizeSpec(100), retinanet.pixelFormat);
-    // 200x100 at S = 100: scale = min(100 / 100, 167 / 200) = 0.835 (the cap is round(100 * 1333 / 800) = 167).
-    expect([p.contentWidth, p.contentHeight]).toEqual([167, 83]);
+    // 200x100 at S = 100: scale = min(100 / 100, 167 / 200) (the cap is round(100 * 1333 / 800) = 167); torchvision
+    // computes 167 / 200 in float32 as float32(1 / 200) * 167, a little under 0.835: 200 * scale floors to 166.
+    expect([p.contentWidth, p.contentHeight]).toEqual([166, 83]);
     expect(p.dims).toEqual([1, 3, 96, 192]);
     // RGB, ImageNet-normalised: red -> ((1 - 0.485) / 0.229, (0 - 0.456) / 0.224, (0 - 0.406) / 0.225).
     expect(at(p.tensor, 192, 96, 0, 10, 10)).toBeCloseTo((1 - 0.485) / 0.229, 4);
     expect(at(p.tensor, 192, 96, 1, 10, 10)).toBeCloseTo(-0.456 / 0.224, 4);
     expect(at(p.tensor, 192, 96, 2, 10, 10)).toBeCloseTo(-0.406 / 0.225, 4);
-    // Padding (right of 167, below 83) is 0 in every channel.
+    // Padding (right of 166, below 83) is 0 in every channel.
     for (const c of [0, 1, 2]) {
       expect(at(p.tensor, 192, 96, c, 10, 180)).toBe(0);
       expect(at(p.tensor, 192, 96, c, 90, 10)).toBe(0);
     }
-    expect(p.transform.scaleX).toBeCloseTo(167 / 200, 9);
+    expect(p.transform.scaleX).toBeCloseTo(166 / 200, 9);
     expect(p.transform.scaleY).toBeCloseTo(83 / 100, 9);
   });
 });
