@@ -1,13 +1,14 @@
 // Image -> network input, per family: the former sharp-only path (sharp's linear resize and canvas extend,
 // colour profiles converted) against the reference path flopmap now uses (sharp decode without profiles, then
 // OpenCV's / torch's resize arithmetic in JavaScript), on the same images side by side in one process.
+import { loadGroundTruth } from '../src/coco-eval/index.ts';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { dataPath } from '../src/data-dir.ts';
 import { prepareReferenceInput } from '../src/detection/reference-input.ts';
-import { listAnnotatedImages, resolveCocoDir } from '../src/scaling/coco-dir.ts';
-import { getFamily, type FamilyName } from '../src/scaling/families/index.ts';
-import { resizeGeometry, toNchw, type PixelFormat, type ResizeSpec } from '../src/scaling/image.ts';
+import { listAnnotatedImages, resolveCocoDir } from '../src/detection/coco-dir.ts';
+import { getFamily, type FamilyName } from '../src/detection/families/index.ts';
+import { resizeGeometry, toNchw, type PixelFormat, type ResizeSpec } from '../src/detection/image.ts';
 
 const ROUNDS = 3;
 const IMAGES = 20;
@@ -41,7 +42,7 @@ async function timeAll(paths: string[], run: (p: string) => Promise<unknown>): P
 }
 
 const { imagesDir, annotationsPath } = resolveCocoDir(dataPath('coco206'));
-const paths = listAnnotatedImages(annotationsPath).slice(0, IMAGES).map((e) => join(imagesDir, e.fileName));
+const paths = listAnnotatedImages(loadGroundTruth(annotationsPath)).slice(0, IMAGES).map((e) => join(imagesDir, e.fileName));
 const cases: [FamilyName, number][] = [['nanodet', 320], ['yolox', 416], ['retinanet', 512], ['retinanet', 800]];
 console.log(`image -> input tensor, ms per image (decode + resize + tensor, awaited one at a time), ${paths.length} coco206 images, best of ${ROUNDS} interleaved rounds`);
 for (const [name, size] of cases) {

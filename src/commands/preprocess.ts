@@ -6,7 +6,7 @@ import { compareInputs, type InputComparison } from '../detection/compare-inputs
 import { readNpy, writeNpy } from '../detection/npy.ts';
 import { prepareReferenceInput } from '../detection/reference-input.ts';
 import { fileError } from '../errors.ts';
-import { FAMILY_NAMES, getFamily } from '../scaling/index.ts';
+import { FAMILY_NAMES, getFamily } from '../detection/index.ts';
 import { positiveInt } from './options.ts';
 
 interface PreprocessOptions {

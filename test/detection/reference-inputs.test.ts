@@ -8,8 +8,8 @@ import { compareInputs } from '../../src/detection/compare-inputs.ts';
 import { readNpy } from '../../src/detection/npy.ts';
 import { prepareReferenceInput } from '../../src/detection/reference-input.ts';
 import { invert3, nanodetResizeMatrix } from '../../src/detection/cv-warp.ts';
-import { toImageDetections } from '../../src/scaling/boxes.ts';
-import { getFamily, nanodet } from '../../src/scaling/families/index.ts';
+import { toImageDetections } from '../../src/detection/boxes.ts';
+import { getFamily, nanodet } from '../../src/detection/families/index.ts';
 
 interface FixtureEntry {
   image: string;
