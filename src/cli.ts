@@ -9,10 +9,11 @@ import { registerEval } from './commands/eval.ts';
 import { registerVariant } from './commands/variant.ts';
 import { registerStudy } from './commands/study.ts';
 import { registerPreprocess } from './commands/preprocess.ts';
+import { registerWorker } from './commands/worker.ts';
 
 export function buildProgram(): Command {
   const program = new Command('flopmap')
-    .description('FLOPs-accuracy trade-off of one-stage detectors: profile, variant, eval, preprocess, sweep, report, check')
+    .description('FLOPs-accuracy trade-off of one-stage detectors: profile, variant, eval, preprocess, sweep, report, check, worker')
     .showHelpAfterError()
     .exitOverride();
   registerProfile(program);
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerVariant(program);
   registerStudy(program);
   registerPreprocess(program);
+  registerWorker(program);
   return program;
 }
 

@@ -10,7 +10,9 @@ import { curveSummary } from '../study/html.ts';
 import { writeHtml, writeReport } from '../study/report.ts';
 import { loadResults, type PointResult } from '../study/results.ts';
 import type { StudyEvent } from '../study/runner.ts';
-import { loadStudy } from '../study/schema.ts';
+import { loadStudy, type Study } from '../study/schema.ts';
+import type { StudyStages } from '../study/stages.ts';
+import type { QueueCoordinator } from '../queue/coordinator.ts';
 import { giga } from '../units.ts';
 
 function positiveInt(flag: string, text: string): number {
@@ -95,6 +97,35 @@ function printCheck(report: CheckReport, baseline: string, current: string): voi
   }
 }
 
+/** The coordinator of a queued sweep, and a progress line on stderr whenever the queue's state changes. */
+async function openQueue(url: string, study: Study, stages: StudyStages): Promise<{ coordinator: QueueCoordinator; close: () => Promise<void> }> {
+  const { parseQueueUrl, queueName } = await import('../queue/connection.ts');
+  const q = parseQueueUrl(url);
+  const { QueueCoordinator, progressLine } = await import('../queue/coordinator.ts');
+  const coco = stages.resolveCoco(study.data.coco);
+  const coordinator = await QueueCoordinator.open(q, study.name, { dir: study.data.coco, annotationsPath: coco.annotationsPath });
+  let last = '';
+  const report = async () => {
+    const line = progressLine(queueName(study.name), await coordinator.progress());
+    if (line.replace(/, ETA .*/, '') !== last.replace(/, ETA .*/, '')) process.stderr.write(`${line}\n`);
+    last = line;
+  };
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    report().catch(() => {}).finally(() => (busy = false));
+  }, 1000);
+  return {
+    coordinator,
+    close: async () => {
+      clearInterval(timer);
+      await report().catch(() => {});
+      await coordinator.close();
+    },
+  };
+}
+
 export function registerStudy(program: Command): void {
   program
     .command('sweep')
@@ -103,19 +134,24 @@ export function registerStudy(program: Command): void {
     .option('--out <dir>', 'report folder (default: reports/<study name>)')
     .option('--threads <n>', 'onnxruntime threads (overrides the study file)')
     .option('--json', 'print results.json to stdout')
-    .action(async (file: string, opts: { out?: string; threads?: string; json?: boolean }) => {
+    .option('--queue <url>', 'hand the units to `flopmap worker`s over this Redis, redis://HOST:PORT (same results as a local sweep)')
+    .action(async (file: string, opts: { out?: string; threads?: string; json?: boolean; queue?: string }) => {
       const study = loadStudy(file);
       const threads = opts.threads === undefined ? undefined : positiveInt('--threads', opts.threads);
       const outDir = resolve(opts.out ?? join('reports', study.name));
       const { realStages } = await import('../study/real-stages.ts');
       const { runStudy } = await import('../study/runner.ts');
-      const progress = progressReporter(Boolean(process.stderr.isTTY));
+      const stages = realStages(threads ?? study.threads);
+      const queued = opts.queue === undefined ? undefined : await openQueue(opts.queue, study, stages);
+      // Queued points run side by side, so the per-point bar would jump about: plain lines instead.
+      const progress = progressReporter(Boolean(process.stderr.isTTY) && !queued);
       const started = Date.now();
       let results;
       try {
-        results = await runStudy(study, { outDir, stages: realStages(threads ?? study.threads), threads, onEvent: progress.onEvent });
+        results = await runStudy(study, { outDir, stages, threads, onEvent: progress.onEvent, executor: queued?.coordinator });
       } finally {
         progress.stop();
+        await queued?.close();
       }
       const files = await writeReport(outDir, results);
       if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

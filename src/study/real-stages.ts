@@ -14,8 +14,8 @@ import { hashOf } from './cache.ts';
 import type { InputSize, LayerSpecificSpec } from './schema.ts';
 import type { DetectOptions, Detection, ProfileSummary, ShardRun, StudyStages } from './stages.ts';
 
-/** Hash of the sources of the stages (profiler, pipeline, evaluator, variants): a code change invalidates the cache. */
-function sourceFingerprint(): string {
+/** The source files of the stages (profiler, pipeline, evaluator, variants), sorted: the code a result depends on. */
+export function stageSourceFiles(): string[] {
   const root = join(PROJECT_ROOT, 'src');
   const files: string[] = [];
   const walk = (dir: string): void => {
@@ -28,8 +28,13 @@ function sourceFingerprint(): string {
   for (const stage of ['onnx', 'profiler', 'detection', 'coco-eval', 'variants']) {
     if (existsSync(join(root, stage))) walk(join(root, stage));
   }
-  files.sort();
-  return hashOf(...files.flatMap((f) => [relative(root, f), readFileSync(f)]));
+  return files.sort();
+}
+
+/** Hash of the sources of the stages: a code change invalidates the cache. */
+function sourceFingerprint(): string {
+  const root = join(PROJECT_ROOT, 'src');
+  return hashOf(...stageSourceFiles().flatMap((f) => [relative(root, f), readFileSync(f)]));
 }
 
 function profile(model: Model, inputName: string, size: InputSize): ProfileSummary {

@@ -5,12 +5,13 @@
 import { join } from 'node:path';
 import { hashOf, StudyCache } from './cache.ts';
 import { prepareEvalSet, type EvalSet, type ShardFiles } from './eval-set.ts';
-import { planModelPoints, planUnits, type PointPlan } from './points.ts';
+import { planModelPoints, planUnits, type PointPlan, type UnitPlan } from './points.ts';
 import type { CocoStats } from '../coco-eval/index.ts';
 import type { PointResult, StudyResults } from './results.ts';
 import { loadBase, nativeSize, pointModel, sizeResolver, type LoadedModel } from './point-model.ts';
 import { sizeLabel, type InputSize, type Study, type StudyModel } from './schema.ts';
 import type { Detection, ShardRun, StudyStages } from './stages.ts';
+import { localExecutor, type UnitExecutor } from './unit-executor.ts';
 
 /** Bumped when a cached point's meaning changes, so old entries are not reused. */
 const POINT_CACHE_VERSION = 'points-v1';
@@ -29,6 +30,8 @@ export interface RunStudyOptions {
   stages: StudyStages;
   /** Overrides the study's thread count. */
   threads?: number;
+  /** Who runs the units not in the cache: this process (default) or a queue of workers (src/queue). */
+  executor?: UnitExecutor;
   onEvent?: (event: StudyEvent) => void;
 }
 
@@ -44,30 +47,33 @@ interface SweepContext {
   evalSet: EvalSet | null;
   threads: number;
   emit: (e: StudyEvent) => void;
+  executor: UnitExecutor;
 }
 
 async function runUnits(plan: PointPlan, run: LoadedModel, evalSet: EvalSet, ctx: SweepContext): Promise<{ detections: Detection[]; seconds: number; images: number }> {
-  const detections: Detection[] = [];
-  let seconds = 0;
   let done = 0;
   const total = evalSet.imageIds.length;
   // One unit of work per (point, shard): each is a self-contained job (model file, images, annotations)
-  // with its own cache entry, the piece a queue could hand to another machine.
-  for (const unit of planUnits(plan, evalSet.shards)) {
+  // with its own cache entry, the piece a queue hands to another machine.
+  const one = async (unit: UnitPlan): Promise<ShardRun> => {
     const shard = evalSet.shards[unit.shard.index]!;
-    const outcome = await runUnit(plan, run, shard, evalSet, ctx, (d) =>
+    const outcome = await runUnit(unit, run, shard, evalSet, ctx, (d) =>
       ctx.emit({ kind: 'images', id: plan.id, done: done + d, total, cached: false }),
     );
     done += shard.imageIds.length;
     if (outcome.cached) ctx.emit({ kind: 'images', id: plan.id, done, total, cached: true });
-    for (const d of outcome.run.detections) detections.push(d);
-    seconds += outcome.run.seconds;
-  }
-  return { detections, seconds, images: total };
+    return outcome.run;
+  };
+  const units = planUnits(plan, evalSet.shards);
+  const runs: ShardRun[] = [];
+  if (ctx.executor.parallel) runs.push(...(await Promise.all(units.map(one))));
+  else for (const unit of units) runs.push(await one(unit));
+  // Shard order, whatever order they finished in: the detections list is the same as a local sweep's.
+  return { detections: runs.flatMap((r) => r.detections), seconds: runs.reduce((s, r) => s + r.seconds, 0), images: total };
 }
 
 async function runUnit(
-  plan: PointPlan,
+  unit: UnitPlan,
   run: LoadedModel,
   shard: ShardFiles,
   evalSet: EvalSet,
@@ -75,18 +81,26 @@ async function runUnit(
   onImages: (done: number) => void,
 ): Promise<{ run: ShardRun; cached: boolean }> {
   const { cache, stages } = ctx;
+  const plan = unit.point;
   const key = hashOf('unit', stages.fingerprint, run.hash, plan.model.family, sizeLabel(plan.size), shard.key);
   const hit = cache.readJson<ShardRun>('units', key);
   if (hit) return { run: hit, cached: true };
-  const result = await stages.detect({
-    modelPath: run.path,
-    family: plan.model.family,
-    imagesDir: evalSet.imagesDir,
-    annotationsPath: shard.annotationsPath,
-    size: plan.size,
-    threads: ctx.threads,
-    onProgress: (done) => onImages(done),
-  });
+  const result = await ctx.executor.run(
+    {
+      id: unit.id,
+      key,
+      family: plan.model.family,
+      size: plan.size,
+      modelPath: run.path,
+      modelHash: run.hash,
+      imagesDir: evalSet.imagesDir,
+      annotationsPath: shard.annotationsPath,
+      annotationsHash: shard.key,
+      images: shard.imageIds.length,
+      threads: ctx.threads,
+    },
+    onImages,
+  );
   const stored: ShardRun = { detections: result.detections, images: result.images, seconds: result.seconds };
   cache.writeJson('units', key, stored);
   return { run: stored, cached: false };
@@ -163,7 +177,7 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
   const evalSet = study.data.evaluate
     ? prepareEvalSet(stages.resolveCoco(study.data.coco), study.data.images, study.data.shardSize, cache)
     : null;
-  const ctx: SweepContext = { cache, stages, evalSet, threads, emit };
+  const ctx: SweepContext = { cache, stages, evalSet, threads, emit, executor: options.executor ?? localExecutor(stages) };
 
   // Plan first (cheap), so progress knows the total; a model that cannot be loaded fails its points only.
   const perModel: { model: StudyModel; base?: LoadedModel; native?: InputSize; plans: PointPlan[]; error?: string }[] = [];
@@ -181,24 +195,25 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
   const total = perModel.reduce((n, m) => n + m.plans.length, 0);
   emit({ kind: 'plan', points: total, imagesPerPoint: evalSet?.imageIds.length ?? 0, evaluated: evalSet !== null });
 
-  const points: PointResult[] = [];
-  for (const entry of perModel) {
-    for (const plan of entry.plans) {
-      const index = points.length;
-      emit({ kind: 'point-start', id: plan.id, index });
-      let outcome: { result: PointResult; cached: boolean };
-      if (entry.error || !entry.base || !entry.native) {
-        outcome = { result: failedPoint(plan, entry.error ?? 'model not loaded'), cached: false };
-      } else {
-        try {
-          outcome = await runPoint(plan, entry.base, entry.native, ctx);
-        } catch (err) {
-          outcome = { result: failedPoint(plan, errorMessage(err)), cached: false };
-        }
-      }
-      points.push(outcome.result);
-      emit({ kind: 'point-end', index, result: outcome.result, cached: outcome.cached });
+  const startPoint = async (entry: (typeof perModel)[number], plan: PointPlan, index: number) => {
+    emit({ kind: 'point-start', id: plan.id, index });
+    if (entry.error || !entry.base || !entry.native) {
+      return { result: failedPoint(plan, entry.error ?? 'model not loaded'), cached: false };
     }
+    try {
+      return await runPoint(plan, entry.base, entry.native, ctx);
+    } catch (err) {
+      return { result: failedPoint(plan, errorMessage(err)), cached: false };
+    }
+  };
+  const planned = perModel.flatMap((entry) => entry.plans.map((plan) => ({ entry, plan })));
+  // A parallel executor (a queue) gets every point's units at once; a local sweep runs one point at a time.
+  const started = ctx.executor.parallel ? planned.map(({ entry, plan }, i) => startPoint(entry, plan, i)) : [];
+  const points: PointResult[] = [];
+  for (const [index, { entry, plan }] of planned.entries()) {
+    const outcome = await (started[index] ?? startPoint(entry, plan, index));
+    points.push(outcome.result);
+    emit({ kind: 'point-end', index, result: outcome.result, cached: outcome.cached });
   }
   return {
     study: study.name,
