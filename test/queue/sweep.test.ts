@@ -142,4 +142,30 @@ describe('sweeps over BullMQ on a real redis-server', () => {
     await q.close();
     await stop(w);
   });
+
+  it('a unit that keeps failing is retried with backoff, then fails its point; the other units go on', async () => {
+    // This worker's COCO folder lacks the images of the second shard (same annotations, so it is not refused).
+    const gtPath = dataPath('coco206', 'instances_val2017_206.json');
+    const gt = JSON.parse(readFileSync(gtPath, 'utf8')) as { images: { id: number; file_name: string }[] };
+    const firstSix = [...gt.images].sort((a, b) => a.id - b.id).slice(0, 6);
+    const coco = join(dir, 'coco-partial');
+    mkdirSync(join(coco, 'val2017'), { recursive: true });
+    symlinkSync(gtPath, join(coco, 'instances_val2017_206.json'));
+    for (const im of firstSix.slice(0, 3)) symlinkSync(dataPath('coco206', 'val2017', im.file_name), join(coco, 'val2017', im.file_name));
+
+    const w = worker('w4', ['--coco', coco]);
+    const out = join(dir, 'd');
+    const c = sweep(studyFile('failing', { data: { coco: dataPath('coco206'), images: 6, shardSize: 3 }, inputScaling: { sizes: [] } }), out);
+    expect(await c.exit, c.output()).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as StudyResults;
+    expect(results.points).toHaveLength(1);
+    expect(results.points[0]!.error).toMatch(/^unit nanodet-m@320#1 failed on the queue after 3 attempts: .*val2017/);
+    const q = queueOf('failing');
+    const [done] = await q.getJobs(['completed']);
+    const [failed] = await q.getJobs(['failed']);
+    expect(done!.data.unit).toBe('nanodet-m@320#0');
+    expect([failed!.data.unit, failed!.attemptsMade]).toEqual(['nanodet-m@320#1', 3]);
+    await q.close();
+    await stop(w);
+  });
 });
