@@ -56,6 +56,7 @@ export class QueueCoordinator implements UnitExecutor {
     const queue = new Queue<UnitJob, ShardRun>(name, { connection, prefix: KEY_PREFIX });
     const events = new QueueEvents(name, { connection, prefix: KEY_PREFIX });
     queue.on('error', () => {}); // connection errors are retried by ioredis; waits report what matters
+    queue.setMaxListeners(0); // every unit waiting for its job listens for the queue closing
     events.on('error', () => {});
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
     await redis.hset(REGISTRY_KEY, study, JSON.stringify(buildManifest(study, name, coco.dir, coco.annotationsPath)));
