@@ -142,7 +142,8 @@ export function registerStudy(program: Command): void {
       const { realStages } = await import('../study/real-stages.ts');
       const { runStudy } = await import('../study/runner.ts');
       const stages = realStages(threads ?? study.threads);
-      const queued = opts.queue === undefined ? undefined : await openQueue(opts.queue, study, stages);
+      if (opts.queue !== undefined && !study.data.evaluate) process.stderr.write('sweep: profile-only study, nothing to queue; sweeping here\n');
+      const queued = opts.queue === undefined || !study.data.evaluate ? undefined : await openQueue(opts.queue, study, stages);
       // Queued points run side by side, so the per-point bar would jump about: plain lines instead.
       const progress = progressReporter(Boolean(process.stderr.isTTY) && !queued);
       const started = Date.now();
