@@ -10,8 +10,11 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPath } from '../../src/data-dir.ts';
 import { KEY_PREFIX, parseQueueUrl, queueName, redisOptions } from '../../src/queue/connection.ts';
+import type { UnitJob } from '../../src/queue/job.ts';
+import { hashOf } from '../../src/study/cache.ts';
 import { realStages } from '../../src/study/real-stages.ts';
 import type { StudyResults } from '../../src/study/results.ts';
+import type { ShardRun } from '../../src/study/stages.ts';
 import { runStudy } from '../../src/study/runner.ts';
 import { loadStudy } from '../../src/study/schema.ts';
 import { flopmap, stop, until, type CliProcess } from './processes.ts';
@@ -56,7 +59,8 @@ describe('sweeps over BullMQ on a real redis-server', () => {
     started.push(p);
     return p;
   };
-  const queueOf = (study: string) => new Queue(queueName(study), { connection: redisOptions(parseQueueUrl(redis.url)), prefix: KEY_PREFIX });
+  const queueOf = (study: string) =>
+    new Queue<UnitJob, ShardRun>(queueName(study), { connection: redisOptions(parseQueueUrl(redis.url)), prefix: KEY_PREFIX });
   const worker = (name: string, extra: string[] = []) =>
     run(['worker', '--queue', redis.url, '--threads', '1', '--dir', join(dir, name), ...extra]);
   const sweep = (study: string, out: string) => run(['sweep', study, '--queue', redis.url, '--threads', '1', '--out', out]);
@@ -107,6 +111,13 @@ describe('sweeps over BullMQ on a real redis-server', () => {
       ['nanodet-m@320', 6, undefined],
       ['nanodet-m@192', 6, undefined],
     ]);
+    // The joining worker fetched each model (320, 256, 192) and each shard's annotations once, by hash.
+    const blobs = (kind: string) => readdirSync(join(dir, 'w2', 'blobs', kind));
+    expect(blobs('models')).toHaveLength(3);
+    expect(blobs('gt')).toHaveLength(4); // the other study's 2 shards are the first 2 of this one's
+    for (const kind of ['models', 'gt']) {
+      for (const f of blobs(kind)) expect(hashOf(readFileSync(join(dir, 'w2', 'blobs', kind, f)))).toBe(f.replace(/\.\w+$/, ''));
+    }
     await Promise.all([qa.close(), qb.close()]);
     await stop(w2);
   });
