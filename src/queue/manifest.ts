@@ -16,7 +16,7 @@ export const REGISTRY_KEY = `${KEY_PREFIX}:studies`;
 export interface StudyManifest {
   study: string;
   queue: string;
-  /** Hash of each stage source file, by its path in the repository (`src/scaling/detect.ts`). */
+  /** Hash of each stage source file, by its path in the repository (`src/detection/detect.ts`). */
   code: Record<string, string>;
   /** The coordinator's COCO folder (a worker's default) and the hash of its annotations file. */
   coco: { dir: string; annotations: string; hash: string };
