@@ -14,3 +14,10 @@ export function positiveNumber(flag: string, value: string | undefined): number 
   if (!Number.isFinite(n) || n <= 0) throw new InputError(`${flag} ${value}: expected a positive number`);
   return n;
 }
+
+export function nonNegativeInt(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InputError(`${flag} ${value}: expected a whole number >= 0`);
+  return n;
+}

@@ -10,8 +10,8 @@ import type { Model } from '../onnx/proto.ts';
 import { groupSum, profileModel, type Profile } from '../profiler/index.ts';
 import { FAMILY_NAMES, type FamilyName } from '../detection/families/index.ts';
 import { dataPath } from '../data-dir.ts';
-import { BLOCKS, SUBNETS, buildVariant, type BlockName, type Subnet, type VariantResult } from '../variants/index.ts';
-import { positiveInt, positiveNumber } from './options.ts';
+import { BLOCKS, SUBNETS, buildVariant, type BlockName, type Subnet, type VariantOptions, type VariantResult } from '../variants/index.ts';
+import { nonNegativeInt, positiveInt, positiveNumber } from './options.ts';
 import { parseInputShape } from './profile.ts';
 import { giga } from '../units.ts';
 
@@ -31,6 +31,11 @@ interface VariantCliOptions {
   weights?: string;
   input: string[];
   threads?: string;
+  distill?: string | boolean;
+  fitWeighted?: boolean;
+  epochs?: string;
+  seed?: string;
+  distillImages?: string;
   output: string;
   json?: boolean;
 }
@@ -59,6 +64,14 @@ function report(result: VariantResult, before: Profile, after: Profile, levels: 
   const hb = headMacs(before, levels);
   const ha = headMacs(after, levels);
   lines.push(`  head ${levels.join(',').padEnd(6)} ${giga(hb)} G -> ${giga(ha)} G  (${ratio(hb, ha)}x fewer)`);
+  if (result.distill) {
+    const d = result.distill;
+    lines.push(
+      `distill: ${d.images} images x 3 views = ${d.samples} samples (${d.trainSamples} train, ${d.heldOutSamples} held out), ${d.parameters} parameters, ` +
+        `teacher ${d.captureSeconds.toFixed(1)} s, ${d.epochs.length} epochs / ${d.steps} steps in ${d.seconds.toFixed(1)} s; ` +
+        `held-out loss ${d.startLoss.toFixed(4)} -> ${d.bestLoss.toFixed(4)} (best epoch ${d.bestEpoch})`,
+    );
+  }
   if (result.fit) {
     lines.push(`fit: ${result.fit.passes} passes, capture ${result.fit.captureSeconds.toFixed(1)} s, solve ${result.fit.solveSeconds.toFixed(1)} s`);
   }
@@ -84,7 +97,12 @@ export function registerVariant(program: Command): void {
     .addOption(new Option('--init <how>', 'weights without --fit: svd (projection of the original) or random (He, to retrain)').choices(['svd', 'random']))
     .option('--weights <file>', 'take the blocks\' weights from a trained variant (initializers matched by name)')
     .option('--input <NAME=1x3xHxW>', 'input shape for the profiler (dynamic exports), repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--threads <N>', 'onnxruntime threads for --fit', '1')
+    .option('--threads <N>', 'onnxruntime threads for --fit and --distill', '1')
+    .option('--fit-weighted', 'weight the fit toward positions where the original model sees objects (as distillation does)')
+    .option('--distill [COCO_DIR]', 'then train the changed levels against the original model on DIR/calib + DIR/unlabeled (default the shared coco/)')
+    .option('--epochs <N>', 'distillation epochs (at most; early stop on the held-out images)')
+    .option('--seed <S>', 'distillation seed (split, order, scale jitter)')
+    .option('--distill-images <N>', 'distill on the first N images only (default all)')
     .requiredOption('-o, --output <file>', 'where to write the variant')
     .option('--json', 'print the layers, skipped convs, errors and MACs as JSON')
     .action(async (modelPath: string, opts: VariantCliOptions) => {
@@ -103,7 +121,7 @@ export function registerVariant(program: Command): void {
         if (!Number.isInteger(n) || n < 0) throw new InputError(`--towers ${opts.towers}: expected indices like 0,1,2`);
         return n;
       });
-      let fit: { calibDir: string; family: FamilyName; images?: number; size?: number; threads?: number } | undefined;
+      let fit: VariantOptions['fit'];
       if (opts.fit !== undefined) {
         if (opts.init) throw new InputError(`--init ${opts.init} and --fit exclude each other`);
         if (!opts.family) throw new InputError('--fit needs --family (the calibration images are preprocessed as the family expects)');
@@ -113,7 +131,33 @@ export function registerVariant(program: Command): void {
           images: positiveInt('--images', opts.images),
           size: positiveInt('--size', opts.size),
           threads: positiveInt('--threads', opts.threads),
+          weighted: opts.fitWeighted,
         };
+      } else if (opts.fitWeighted) {
+        throw new InputError('--fit-weighted goes with --fit');
+      }
+      let distill: VariantOptions['distill'];
+      if (opts.distill !== undefined) {
+        const family = opts.family;
+        if (!family) throw new InputError('--distill needs --family (the images are preprocessed as the family expects)');
+        distill = {
+          dir: typeof opts.distill === 'string' ? opts.distill : dataPath('coco'),
+          family: family as FamilyName,
+          epochs: positiveInt('--epochs', opts.epochs),
+          seed: opts.seed === undefined ? undefined : nonNegativeInt('--seed', opts.seed),
+          images: positiveInt('--distill-images', opts.distillImages),
+          threads: positiveInt('--threads', opts.threads),
+          onSamples: (done, total) => {
+            if (!opts.json && process.stderr.isTTY) process.stderr.write(`\rteacher ${done}/${total} samples${done === total ? '\n' : ''}`);
+          },
+          onEpoch: (e, total, perEpoch) => {
+            if (opts.json) return;
+            const eta = Math.round(perEpoch * (total - e.epoch));
+            process.stderr.write(`distill epoch ${e.epoch}/${total}  train loss ${e.trainLoss.toFixed(4)}  held-out ${e.heldOutLoss.toFixed(4)}  ${e.seconds.toFixed(0)} s  ETA ${eta} s (at most)\n`);
+          },
+        };
+      } else if (opts.epochs !== undefined || opts.seed !== undefined || opts.distillImages !== undefined) {
+        throw new InputError('--epochs, --seed and --distill-images go with --distill');
       }
       const progress = (done: number, total: number) => {
         if (!opts.json && process.stderr.isTTY) process.stderr.write(`\rfitting ${done}/${total}${done === total ? '\n' : ''}`);
@@ -131,6 +175,7 @@ export function registerVariant(program: Command): void {
         weightsFrom: opts.weights,
         inputShapes,
         onProgress: progress,
+        distill,
       });
       saveModel(result.model, opts.output);
       const before = result.sourceProfile;
@@ -145,6 +190,7 @@ export function registerVariant(program: Command): void {
           skipped: result.skipped,
           macs: { before: before.totals.macs, after: after.totals.macs, headBefore: headMacs(before, levels), headAfter: headMacs(after, levels) },
           fit: result.fit,
+          distill: result.distill,
         };
         process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
       } else {

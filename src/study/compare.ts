@@ -17,10 +17,11 @@ export interface StrategyComparison {
 export function compareStrategies(points: readonly PointResult[]): StrategyComparison[] {
   const out: StrategyComparison[] = [];
   const scored = points.filter(onCurve);
-  for (const p of scored.filter((q) => q.strategy === 'layer-specific')) {
+  const light = (q: PointResult): boolean => q.strategy === 'layer-specific' || q.strategy === 'distilled';
+  for (const p of scored.filter(light)) {
     const mine = scored.filter((q) => q.model === p.model);
     const base = mine.find((q) => q.strategy === 'baseline');
-    const curve = mine.filter((q) => q.strategy !== 'layer-specific').sort((a, b) => a.flops - b.flops);
+    const curve = mine.filter((q) => !light(q)).sort((a, b) => a.flops - b.flops);
     const at = interpolateAP(curve, p.flops);
     out.push({
       id: p.id,

@@ -64,14 +64,19 @@ export function planModelPoints(
     const vid = variantId(spec);
     if (variants.has(vid)) continue;
     variants.add(vid);
+    const { distill, ...fitted } = spec;
     points.push({
       id: `${model.id}+${vid}@${sizeLabel(native)}`,
       model,
       strategy: 'layer-specific',
       size: native,
-      variant: spec,
+      variant: fitted,
       variantId: vid,
     });
+    // The same head trained against the original model, beside the fitted one.
+    if (distill) {
+      points.push({ id: `${model.id}+${vid}-distilled@${sizeLabel(native)}`, model, strategy: 'distilled', size: native, variant: spec, variantId: `${vid}-distilled` });
+    }
   }
   return points;
 }

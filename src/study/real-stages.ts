@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { evaluateBbox, loadGroundTruth } from '../coco-eval/index.ts';
 import type { CocoStats } from '../coco-eval/index.ts';
-import { PROJECT_ROOT } from '../data-dir.ts';
+import { PROJECT_ROOT, dataPath } from '../data-dir.ts';
 import type { Model } from '../onnx/proto.ts';
 import { profileModel } from '../profiler/index.ts';
 import { detectOnly, getFamily, resolveCocoDir, type FamilyName } from '../detection/index.ts';
@@ -88,6 +88,7 @@ async function buildLightHead(
         : { calibDir: spec.fit, family, images: spec.calibImages, size: size.side ?? size.height, threads },
     init: spec.fit === false ? (spec.init ?? 'svd') : 'fit',
     inputShapes: { [inputName]: [1, 3, size.height, size.width] },
+    distill: spec.distill && { ...spec.distill, dir: dataPath('coco'), family, size: size.side ?? size.height, threads },
   });
   return built.model;
 }

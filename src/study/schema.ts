@@ -59,6 +59,13 @@ const layerSpecificSchema = z
     calibImages: z.number().int().positive().optional(),
     /** Without fit: 'svd' projects the original weights (default), 'random' is He-normal (FLOPs studies). */
     init: z.enum(['svd', 'random']).optional(),
+    /** Also a distilled point: the fitted head trained against the original on coco/calib + coco/unlabeled. */
+    distill: z
+      .union([
+        z.literal(true),
+        z.object({ epochs: z.number().int().positive().optional(), seed: z.number().int().min(0).optional(), images: z.number().int().positive().optional() }).strict(),
+      ])
+      .optional(),
   })
   .strict();
 
@@ -98,6 +105,8 @@ export interface LayerSpecificSpec {
   fit: string | false;
   calibImages?: number;
   init?: 'svd' | 'random';
+  /** Present: the spec's points include a distilled one (see variants/distill). */
+  distill?: { epochs?: number; seed?: number; images?: number };
 }
 
 export interface Study {
@@ -163,9 +172,13 @@ export function parseStudy(json: unknown, file: string): Study {
       if (v.init !== undefined && v.fit !== false) {
         throw fileError(file, `invalid study file: field layerSpecific.${i}.init: only with "fit": false (a fitted head is initialised by the fit)`);
       }
+      if (v.distill !== undefined && v.fit === false) {
+        throw fileError(file, `invalid study file: field layerSpecific.${i}.distill: only with a fitted head (not "fit": false)`);
+      }
       return {
       ...v,
         fit: v.fit === false ? false : resolveStudyPath(v.fit, abs),
+        distill: v.distill === undefined ? undefined : v.distill === true ? {} : v.distill,
       };
     }),
     threads: s.threads,

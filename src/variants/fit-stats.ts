@@ -62,9 +62,10 @@ export function gatherOutputs(y: FeatureMap, positions: Int32Array): Float32Arra
 
 /**
  * Adds the samples at `positions` (flat indices into the output plane of size outH x outW) to `stats`:
- * x from the input map `x` read through the conv's geometry, y the gathered original outputs.
+ * x from the input map `x` read through the conv's geometry, y the gathered original outputs; `weights` (per
+ * sampled position) make it a weighted least-squares fit.
  */
-export function accumulate(stats: ConvStats, conv: ConvLayer, x: FeatureMap, outW: number, positions: Int32Array, y: Float32Array): void {
+export function accumulate(stats: ConvStats, conv: ConvLayer, x: FeatureMap, outW: number, positions: Int32Array, y: Float32Array, weights?: Float32Array): void {
   const [, cin, h, w] = x.dims as [number, number, number, number];
   const full = stats.kind === 'full';
   const kh = full ? conv.dims[2] : 1;
@@ -92,6 +93,9 @@ export function accumulate(stats: ConvStats, conv: ConvLayer, x: FeatureMap, out
       }
     }
     patch[f] = 1;
+    // Weighted least squares: a sample of weight w counts as sqrt(w) x (patch, y).
+    const root = weights ? Math.sqrt(weights[s]!) : 1;
+    if (root !== 1) for (let i = 0; i <= f; i++) patch[i]! *= root;
     // Rank-1 update of the upper triangle over the non-zero features (ReLU maps are sparse).
     let n = 0;
     for (let i = 0; i < dim; i++) if (patch[i] !== 0) nz[n++] = i;
@@ -110,11 +114,12 @@ export function accumulate(stats: ConvStats, conv: ConvLayer, x: FeatureMap, out
       const i = nz[a]!;
       const xi = patch[i]!;
       const row = i * cout;
-      for (let o = 0; o < cout; o++) stats.xty[row + o]! += xi * y[ys + o]!;
+      for (let o = 0; o < cout; o++) stats.xty[row + o]! += xi * root * y[ys + o]!;
     }
-    for (let o = 0; o < cout; o++) stats.yty += y[ys + o]! * y[ys + o]!;
+    for (let o = 0; o < cout; o++) stats.yty += root * root * y[ys + o]! * y[ys + o]!;
   }
-  stats.samples += positions.length;
+  // The solver's means divide by `samples`: with weights it is their sum (the effective count).
+  stats.samples += weights ? weights.reduce((a, v) => a + v, 0) : positions.length;
 }
 
 /** Mirrors the accumulated upper triangle of X^T X into the lower one (call once, before solving). */

@@ -26,6 +26,12 @@ export interface FitOptions {
   positionsPerImage?: number;
   threads?: number;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Weights the fit per output position: `tensors` of the original model are captured with the targets, and
+   * `weigh` turns them into weight maps; a target uses the map whose size equals its output plane (the
+   * teacher's confidence at that level), else uniform weights.
+   */
+  positionWeights?: { tensors: string[]; weigh: (maps: Record<string, FeatureMap>) => Float32Array[] };
 }
 
 export interface FitReport {
@@ -40,6 +46,7 @@ interface Samples {
   positions: Int32Array;
   outW: number;
   y: Float32Array;
+  weights?: Float32Array;
 }
 
 /** Runs `model` with `tensors` added as outputs on every image, handing each image's maps to `visit`. */
@@ -87,12 +94,17 @@ export async function fitTargets(original: Model, variant: GraphEditor, targets:
   // 1. The original outputs at sampled positions (one seeded set per target and image).
   const samples: Samples[][] = targets.map(() => []);
   let t0 = clock();
-  await capture(original, targets.map((t) => t.spec.output), images, threads, (i, maps) => {
+  const weighting = options.positionWeights;
+  const firstPass = [...new Set([...targets.map((t) => t.spec.output), ...(weighting?.tensors ?? [])])];
+  await capture(original, firstPass, images, threads, (i, maps) => {
+    const weightMaps = weighting ? weighting.weigh(maps) : [];
     targets.forEach((target, k) => {
       const y = maps[target.spec.output]!;
       const [, , h, w] = y.dims as [number, number, number, number];
       const positions = samplePositions(h * w, perImage, 7919 * (k + 1) + i);
-      samples[k]![i] = { positions, outW: w, y: gatherOutputs(y, positions) };
+      const map = weightMaps.find((m) => m.length === h * w);
+      const weights = map ? Float32Array.from(positions, (p) => map[p]!) : undefined;
+      samples[k]![i] = { positions, outW: w, y: gatherOutputs(y, positions), weights };
     });
   });
   captureSeconds += clock() - t0;
@@ -113,7 +125,7 @@ export async function fitTargets(original: Model, variant: GraphEditor, targets:
     await capture(variant.model, [...new Set(wave.map((k) => targets[k]!.spec.input))], images, threads, (i, maps) => {
       wave.forEach((k, w) => {
         const s = samples[k]![i]!;
-        accumulate(stats[w]!, targets[k]!.spec, maps[targets[k]!.spec.input]!, s.outW, s.positions, s.y);
+        accumulate(stats[w]!, targets[k]!.spec, maps[targets[k]!.spec.input]!, s.outW, s.positions, s.y, s.weights);
       });
     });
     captureSeconds += clock() - t0;

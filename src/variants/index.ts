@@ -12,7 +12,10 @@ import { BLOCKS, initFromWeights, initRandom, whyNotApplicable, type BlockName, 
 import { loadCalibrationImages } from './calibration.ts';
 import { exportSize } from '../onnx/image-input.ts';
 import { readConv, writeChain } from './conv-spec.ts';
-import { fitTargets, type FitReport, type FitTarget } from './fit.ts';
+import { fitTargets, type FitOptions, type FitReport, type FitTarget } from './fit.ts';
+import { headBoundary } from './distill/head-subgraph.ts';
+import { familyLoss, positionWeights as teacherWeights } from './distill/losses.ts';
+import { distillVariant, type DistillOptions, type DistillReport } from './distill/index.ts';
 import { GraphEditor } from '../onnx/graph-edit.ts';
 import { recordReplacedGroups, type ReplacedConv } from '../onnx/replaced-groups.ts';
 import { cloneModel } from '../onnx/model-io.ts';
@@ -31,7 +34,16 @@ export interface VariantOptions extends BlockOptions {
   towers?: number[];
   /** Replace exactly these Conv nodes (by name, anywhere in the model) instead of selecting head convs. */
   nodes?: string[];
-  fit?: { calibDir: string; family: FamilyName; images?: number; size?: number; positionsPerImage?: number; threads?: number };
+  fit?: {
+    calibDir: string;
+    family: FamilyName;
+    images?: number;
+    size?: number;
+    positionsPerImage?: number;
+    threads?: number;
+    /** Weight each output position by the original model's confidence there (the distillation weights). */
+    weighted?: boolean;
+  };
   /** 'fit' needs `fit`; 'svd' (default without `fit`) projects the original weights; 'random' is He-normal. */
   init?: 'fit' | 'svd' | 'random';
   /** Trained weights for the variant: initializers of this ONNX file matched by name. */
@@ -40,6 +52,8 @@ export interface VariantOptions extends BlockOptions {
   inputShapes?: Record<string, number[]>;
   groups?: GroupRule[];
   onProgress?: (done: number, total: number) => void;
+  /** After the fit (or projection), train the changed levels against the original model (distill/). */
+  distill?: Omit<DistillOptions, 'size'> & { size?: number };
 }
 
 export interface VariantLayer {
@@ -60,6 +74,7 @@ export interface VariantResult {
   /** Selected convs the block does not apply to, and why (left as they are). */
   skipped: { name: string; level: string; reason: string }[];
   fit?: FitReport;
+  distill?: DistillReport;
   /** The original model's profile (at `inputShapes`, with `groups`): it places the convs by level. */
   sourceProfile: Profile;
 }
@@ -117,16 +132,37 @@ export async function buildVariant(model: Model, options: VariantOptions): Promi
   if (init === 'fit' && options.fit) {
     const size = options.fit.size ?? exportSize(model) ?? getFamily(options.fit.family).defaultSize;
     const images = await loadCalibrationImages(options.fit.calibDir, options.fit.family, size, options.fit.images ?? 32);
+    const family = options.fit.family;
+    let positionWeights: FitOptions['positionWeights'];
+    if (options.fit.weighted) {
+      const { outputs } = headBoundary(model, sourceProfile, [...new Set(layers.map((l) => l.level))]);
+      positionWeights = {
+        tensors: outputs,
+        weigh: (maps) => {
+          const loss = familyLoss(family, outputs.map((name) => ({ name, dims: maps[name]!.dims })));
+          const weights = teacherWeights(loss, maps);
+          // The rules with a floor (1 + 10 x confidence): every position counts, confident ones more.
+          return loss.weights.filter((r) => r.base > 0).map((r) => weights[r.name]!);
+        },
+      };
+    }
     fit = await fitTargets(model, editor, targets, images, {
       positionsPerImage: options.fit.positionsPerImage,
       threads: options.fit.threads,
       onProgress: options.onProgress,
+      positionWeights,
     });
     fit.relativeErrors.forEach((e, i) => (layers[i]!.relativeError = e));
   }
   if (options.weightsFrom) copyWeights(editor, targets, options.weightsFrom);
   const variant = editor.finish();
   recordReplacedGroups(variant, replacedGroups);
+  if (options.distill) {
+    const size = options.distill.size ?? exportSize(model) ?? getFamily(options.distill.family).defaultSize;
+    const levelsTrained = [...new Set(layers.map((l) => l.level))];
+    const trained = await distillVariant(model, sourceProfile, variant, levelsTrained, { ...options.distill, size });
+    return { model: trained.model, layers, skipped, fit, distill: trained.report, sourceProfile };
+  }
   return { model: variant, layers, skipped, fit, sourceProfile };
 }
 
