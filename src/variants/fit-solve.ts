@@ -58,7 +58,7 @@ function fitCentre(conv: ConvLayer, stats: ConvStats, layers: ConvLayer[]): Conv
  * W* (dim x cout, bias as the last row): least squares in the original geometry, regularised towards the
  * original weights: solve (X^T X + l I) D = X^T Y - X^T X W0 and take W0 + D.
  */
-function refitFull(conv: ConvLayer, stats: ConvStats): Float64Array {
+export function refitFull(conv: ConvLayer, stats: ConvStats): Float64Array {
   const { dim, cout, xtx, xty } = stats;
   const w0 = new Float64Array(dim * cout);
   const perOut = dim - 1;

@@ -50,7 +50,7 @@ interface Samples {
 }
 
 /** Runs `model` with `tensors` added as outputs on every image, handing each image's maps to `visit`. */
-async function capture(model: Model, tensors: string[], images: CalibrationImage[], threads: number, visit: (image: number, maps: Record<string, FeatureMap>) => void): Promise<void> {
+export async function capture(model: Model, tensors: string[], images: CalibrationImage[], threads: number, visit: (image: number, maps: Record<string, FeatureMap>) => void): Promise<void> {
   const withOutputs = new GraphEditor(cloneModel(model));
   for (const t of tensors) withOutputs.addOutput(t);
   const session = await createDetectorSession(withOutputs.model, 'calibration model', threads);
