@@ -10,6 +10,7 @@ import { registerVariant } from './commands/variant.ts';
 import { registerStudy } from './commands/study.ts';
 import { registerPreprocess } from './commands/preprocess.ts';
 import { registerWorker } from './commands/worker.ts';
+import { registerPrune } from './commands/prune.ts';
 
 export function buildProgram(): Command {
   const program = new Command('flopmap')
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerStudy(program);
   registerPreprocess(program);
   registerWorker(program);
+  registerPrune(program);
   return program;
 }
 

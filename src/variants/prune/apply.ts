@@ -117,11 +117,9 @@ export function applyPlan(model: Model, analysis: ChannelAnalysis, plan: PrunePl
       });
     }
   }
-  const g = editor.model.graph;
-  // Declared shapes of intermediate tensors and of weights listed as inputs are stale now.
-  const inits = new Set(g.initializer.map((t) => t.name ?? ''));
-  g.input = g.input.filter((v) => !inits.has(v.name ?? ''));
-  g.valueInfo = [];
+  // Declared shapes of intermediate tensors are stale now (replaced weights listed as graph inputs, as old
+  // exporters do, go with their initializers in removeDead).
+  if (convs.size > 0) editor.model.graph.valueInfo = [];
   editor.removeDead();
   return { model: editor.model, convs };
 }
