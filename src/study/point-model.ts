@@ -8,7 +8,7 @@ import type { Model } from '../onnx/proto.ts';
 import { listCalibrationImages } from '../variants/calibration.ts';
 import { hashOf, writeFileAtomic, type StudyCache } from './cache.ts';
 import type { PointPlan } from './points.ts';
-import { sizeLabel, type InputSize, type LayerSpecificSpec, type StudyModel } from './schema.ts';
+import { sizeLabel, type InputSize, type VariantSpec, type StudyModel } from './schema.ts';
 import type { StudyStages } from './stages.ts';
 
 /** A model file as run by one point: the original, a light-head variant, or a resized copy. */
@@ -59,7 +59,7 @@ async function derivedModel(cache: StudyCache, key: string, make: () => Promise<
  * Names the calibration set by the image files the fit reads (DIR/calib for a COCO folder) and their sizes,
  * so a changed set of calibration images gives a new variant.
  */
-function calibFingerprint(spec: LayerSpecificSpec): string {
+function calibFingerprint(spec: VariantSpec): string {
   if (spec.fit === false) return 'random-init';
   if (!existsSync(spec.fit)) return `${spec.fit}\n(missing)`; // the fit itself reports the missing folder
   const files = listCalibrationImages(spec.fit);

@@ -2,15 +2,15 @@
 // piece a queue could hand to one machine. Ids are built from the study's own names, so they are stable
 // across runs and machines and `check` can match points between two results files.
 import type { Strategy } from './results.ts';
-import { sizeLabel, type InputSize, type LayerSpecificSpec, type Study, type StudyModel } from './schema.ts';
+import { sizeLabel, type ChannelPruningSpec, type InputSize, type LayerSpecificSpec, type Study, type StudyModel, type VariantSpec } from './schema.ts';
 
 export interface PointPlan {
   id: string;
   model: StudyModel;
   strategy: Strategy;
   size: InputSize;
-  /** The light head to build, null for the original network. */
-  variant: LayerSpecificSpec | null;
+  /** The light head or channel pruning to build, null for the original network. */
+  variant: VariantSpec | null;
   variantId: string | null;
 }
 
@@ -32,6 +32,14 @@ export function variantId(spec: LayerSpecificSpec): string {
   if (spec.rank !== undefined) parts.push(`r${spec.rank}`);
   if (spec.ratio !== undefined) parts.push(`x${spec.ratio}`);
   if (spec.fit === false) parts.push(spec.init ?? 'svd');
+  return parts.join('-');
+}
+
+/** `prune-x0.8` (refitted, sensitivity allocation), `prune-x0.8-uniform`, `prune-x0.8-normonly`. */
+export function pruneId(spec: ChannelPruningSpec): string {
+  const parts = [`prune-x${spec.flops}`];
+  if (spec.allocation === 'uniform') parts.push('uniform');
+  if (spec.fit === false) parts.push('normonly');
   return parts.join('-');
 }
 
@@ -77,6 +85,12 @@ export function planModelPoints(
     if (distill) {
       points.push({ id: `${model.id}+${vid}-distilled@${sizeLabel(native)}`, model, strategy: 'distilled', size: native, variant: spec, variantId: `${vid}-distilled` });
     }
+  }
+  for (const spec of study.channelPruning) {
+    const vid = pruneId(spec);
+    if (variants.has(vid)) continue;
+    variants.add(vid);
+    points.push({ id: `${model.id}+${vid}@${sizeLabel(native)}`, model, strategy: 'channel-pruning', size: native, variant: spec, variantId: vid });
   }
   return points;
 }

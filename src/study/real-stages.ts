@@ -11,7 +11,10 @@ import { detectOnly, getFamily, resolveCocoDir, type FamilyName } from '../detec
 import { buildVariant } from '../variants/index.ts';
 import { withInputSize } from '../onnx/input-size.ts';
 import { hashOf } from './cache.ts';
-import type { InputSize, LayerSpecificSpec } from './schema.ts';
+import { isChannelPruning, type ChannelPruningSpec, type InputSize, type LayerSpecificSpec, type VariantSpec } from './schema.ts';
+import { loadCalibrationImages } from '../variants/calibration.ts';
+import { prune } from '../variants/prune/index.ts';
+import { dataPath } from '../data-dir.ts';
 import type { DetectOptions, Detection, ProfileSummary, ShardRun, StudyStages } from './stages.ts';
 
 /** The source files of the stages (profiler, pipeline, evaluator, variants), sorted: the code a result depends on. */
@@ -93,6 +96,23 @@ async function buildLightHead(
   return built.model;
 }
 
+async function buildPruned(model: Model, spec: ChannelPruningSpec, family: FamilyName, native: { inputName: string; size: InputSize }, threads: number): Promise<Model> {
+  const { size, inputName } = native;
+  // Norm-only pruning still measures sensitivity on calibration images: the shared ones.
+  const images = await loadCalibrationImages(spec.fit === false ? dataPath('coco', 'calib') : spec.fit, family, size.side ?? size.height, spec.calibImages ?? 24);
+  const out = await prune(model, {
+    family,
+    flops: spec.flops,
+    choice: spec.fit === false ? 'l1' : 'greedy',
+    allocation: spec.allocation ?? 'sensitivity',
+    refit: spec.fit !== false,
+    images,
+    inputShapes: { [inputName]: [1, 3, size.height, size.width] },
+    threads,
+  });
+  return out.model;
+}
+
 /** `threads`: onnxruntime threads for fitting the light heads (the detection runs get theirs per call). */
 export function realStages(threads = 1): StudyStages {
   return {
@@ -104,7 +124,8 @@ export function realStages(threads = 1): StudyStages {
     },
     profile,
     resize: (model, size) => withInputSize(model, size.height, size.width),
-    buildVariant: (model, spec, family, native) => buildLightHead(model, spec, family, native, threads),
+    buildVariant: (model, spec: VariantSpec, family, native) =>
+      isChannelPruning(spec) ? buildPruned(model, spec, family, native, threads) : buildLightHead(model, spec, family, native, threads),
     detect,
     evaluate,
   };

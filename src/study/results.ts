@@ -6,7 +6,7 @@ import { fileError } from '../errors.ts';
 import { readJsonFile } from '../json-file.ts';
 
 
-export const STRATEGIES = ['baseline', 'input-scaling', 'layer-specific', 'distilled'] as const;
+export const STRATEGIES = ['baseline', 'input-scaling', 'layer-specific', 'distilled', 'channel-pruning'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 /** MACs and FLOPs (1 MAC = 2 FLOPs) of one profiler group, e.g. `head/P3/cls`. */

@@ -69,6 +69,18 @@ const layerSpecificSchema = z
   })
   .strict();
 
+/** Channel pruning under a MACs budget (`flopmap prune`): one point per entry, at the native size. */
+const channelPruningSchema = z
+  .object({
+    /** Fraction of the MACs kept (0.8). */
+    flops: z.number().gt(0).lt(1),
+    /** Calibration images of the refit; false: norm-only pruning (no refit). */
+    fit: z.union([z.string().min(1), z.literal(false)]).default('${data}/coco/calib'),
+    calibImages: z.number().int().positive().optional(),
+    allocation: z.enum(['sensitivity', 'uniform']).optional(),
+  })
+  .strict();
+
 const studySchema = z
   .object({
     name: idField,
@@ -77,6 +89,7 @@ const studySchema = z
     data: dataSchema.default({ coco: '${data}/coco206', shardSize: 50, evaluate: true }),
     inputScaling: z.object({ sizes: z.array(sizeField).default([]) }).strict().default({ sizes: [] }),
     layerSpecific: z.array(layerSpecificSchema).default([]),
+    channelPruning: z.array(channelPruningSchema).default([]),
     threads: z.number().int().min(1).max(64).default(1),
   })
   .strict();
@@ -109,6 +122,21 @@ export interface LayerSpecificSpec {
   distill?: { epochs?: number; seed?: number; images?: number };
 }
 
+export interface ChannelPruningSpec {
+  flops: number;
+  /** Absolute calibration folder, or false for norm-only pruning. */
+  fit: string | false;
+  calibImages?: number;
+  allocation?: 'sensitivity' | 'uniform';
+}
+
+/** What a variant point builds: a light head, or a channel-pruned model. */
+export type VariantSpec = LayerSpecificSpec | ChannelPruningSpec;
+
+export function isChannelPruning(spec: VariantSpec): spec is ChannelPruningSpec {
+  return 'flops' in spec;
+}
+
 export interface Study {
   /** Absolute path of the study file. */
   file: string;
@@ -118,6 +146,7 @@ export interface Study {
   data: { coco: string; images?: number; shardSize: number; evaluate: boolean };
   inputScaling: { sizes: InputSize[] };
   layerSpecific: LayerSpecificSpec[];
+  channelPruning: ChannelPruningSpec[];
   threads: number;
 }
 
@@ -181,6 +210,7 @@ export function parseStudy(json: unknown, file: string): Study {
         distill: v.distill === undefined ? undefined : v.distill === true ? {} : v.distill,
       };
     }),
+    channelPruning: s.channelPruning.map((v) => ({ ...v, fit: v.fit === false ? false : resolveStudyPath(v.fit, abs) })),
     threads: s.threads,
   };
 }

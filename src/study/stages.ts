@@ -5,7 +5,7 @@ import type { Model } from '../onnx/proto.ts';
 import type { CocoDetection, CocoStats } from '../coco-eval/index.ts';
 import type { FamilyName } from '../detection/families/index.ts';
 import type { GroupCost } from './results.ts';
-import type { InputSize, LayerSpecificSpec } from './schema.ts';
+import type { InputSize, VariantSpec } from './schema.ts';
 
 /** One detection in COCO results format, as the detection pipeline writes it. */
 export type Detection = CocoDetection;
@@ -46,7 +46,7 @@ export interface StudyStages {
   /** The model with its static input rewritten to `size`. */
   resize(model: Model, size: InputSize): Model;
   /** The light-head variant, built at the model's native input (fitting runs at that size). */
-  buildVariant(model: Model, spec: LayerSpecificSpec, family: FamilyName, native: { inputName: string; size: InputSize }): Promise<Model>;
+  buildVariant(model: Model, spec: VariantSpec, family: FamilyName, native: { inputName: string; size: InputSize }): Promise<Model>;
   detect(options: DetectOptions): Promise<ShardRun>;
   /** The 12 COCO numbers of `detections` against the annotations file. */
   evaluate(annotationsPath: string, detections: Detection[]): CocoStats;
