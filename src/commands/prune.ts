@@ -80,6 +80,7 @@ export function registerPrune(program: Command): void {
         if (!name) throw new InputError(`--input ${spec}: name the input, e.g. images=1x3x800x1216`);
         inputShapes[name] = shape;
       }
+      const ratios = opts.ratios ? parseRatios(opts.ratios) : undefined;
       const refit = opts.fit !== undefined;
       const calibDir = typeof opts.fit === 'string' ? opts.fit : dataPath('coco', 'calib');
       const size = staticInputSize(model) ?? getFamily(family).defaultSize;
@@ -88,7 +89,7 @@ export function registerPrune(program: Command): void {
       const outcome = await prune(model, {
         family,
         flops,
-        ratios: opts.ratios ? parseRatios(opts.ratios) : undefined,
+        ratios,
         choice: (opts.choice as ChoiceMethod | undefined) ?? (refit ? 'greedy' : 'l1'),
         allocation: opts.allocation as Allocation,
         refit,

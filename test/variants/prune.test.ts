@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.ts';
 import { dataPath } from '../../src/data-dir.ts';
 import { loadModel } from '../../src/onnx/model-io.ts';
 import type { Model } from '../../src/onnx/proto.ts';
@@ -162,5 +163,22 @@ describe('pruning and reconstruction', () => {
       expect(dpSaved).toBeGreaterThanOrEqual(need);
       expect(dpError).toBeCloseTo(brute.error, 12);
     }
+  });
+});
+
+describe('flopmap prune', () => {
+  it('bad input exits 2 naming the option', async () => {
+    const model = dataPath('models', 'nanodet_m_320.onnx');
+    const errors: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (errors.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      expect(await main(['node', 'flopmap', 'prune', model, '--family', 'nanodet', '--flops', '1.5', '-o', '/tmp/never.onnx'])).toBe(2);
+      expect(await main(['node', 'flopmap', 'prune', model, '--family', 'nanodet', '--ratios', '0.5,2', '-o', '/tmp/never.onnx'])).toBe(2);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(errors.join('')).toMatch(/--flops 1.5/);
+    expect(errors.join('')).toMatch(/--ratios 0.5,2/);
   });
 });
