@@ -127,8 +127,7 @@ class ConsumerState {
     }
     const bs = set.map((i) => this.beta.slice(i * m, (i + 1) * m));
     const gs = set.map((j) => act.map((p) => this.ginv[p * n + j]!));
-    for (const [ai, i] of act.entries()) {
-      void ai;
+    for (const i of act) {
       for (let x = 0; x < k; x++) {
         const qx = q[i * k + x]!;
         if (qx === 0) continue;
