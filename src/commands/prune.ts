@@ -9,7 +9,7 @@ import { loadModel, saveModel } from '../onnx/model-io.ts';
 import { FAMILY_NAMES, getFamily, type FamilyName } from '../scaling/families/index.ts';
 import { loadCalibrationImages, staticInputSize } from '../variants/calibration.ts';
 import { CHOICE_METHODS, type ChoiceMethod } from '../variants/prune/channel-choice.ts';
-import { ALLOCATIONS, DEFAULT_RATIOS, prune, type Allocation, type PruneOutcome } from '../variants/prune/index.ts';
+import { ALLOCATIONS, DEFAULT_CALIB_IMAGES, DEFAULT_RATIOS, prune, type Allocation, type PruneOutcome } from '../variants/prune/index.ts';
 import { positiveInt, positiveNumber } from './options.ts';
 import { parseInputShape } from './profile.ts';
 
@@ -63,7 +63,7 @@ export function registerPrune(program: Command): void {
     .option('--ratios <list>', `levels whose sensitivity is measured (default ${DEFAULT_RATIOS.join(',')})`)
     .addOption(new Option('--choice <how>', 'channels to remove: greedy least error after refit, or smallest L1 norm (default greedy with --fit, l1 without)').choices([...CHOICE_METHODS]))
     .addOption(new Option('--allocation <how>', 'per-group levels from sensitivity (DP) or one uniform ratio').choices([...ALLOCATIONS]).default('sensitivity'))
-    .option('--images <N>', 'calibration images (statistics, refit)', '24')
+    .option('--images <N>', 'calibration images (statistics, refit)', String(DEFAULT_CALIB_IMAGES))
     .option('--sensitivity-images <N>', 'of those, images the sensitivity is measured on', '8')
     .option('--input <NAME=1x3xHxW>', 'input shape (dynamic exports), repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--threads <N>', 'onnxruntime threads', '1')

@@ -13,7 +13,7 @@ import { withInputSize } from '../onnx/input-size.ts';
 import { hashOf } from './cache.ts';
 import { isChannelPruning, type ChannelPruningSpec, type InputSize, type LayerSpecificSpec, type VariantSpec } from './schema.ts';
 import { loadCalibrationImages } from '../variants/calibration.ts';
-import { prune } from '../variants/prune/index.ts';
+import { DEFAULT_CALIB_IMAGES, prune } from '../variants/prune/index.ts';
 import { dataPath } from '../data-dir.ts';
 import type { DetectOptions, Detection, ProfileSummary, ShardRun, StudyStages } from './stages.ts';
 
@@ -99,7 +99,7 @@ async function buildLightHead(
 async function buildPruned(model: Model, spec: ChannelPruningSpec, family: FamilyName, native: { inputName: string; size: InputSize }, threads: number): Promise<Model> {
   const { size, inputName } = native;
   // Norm-only pruning still measures sensitivity on calibration images: the shared ones.
-  const images = await loadCalibrationImages(spec.fit === false ? dataPath('coco', 'calib') : spec.fit, family, size.side ?? size.height, spec.calibImages ?? 24);
+  const images = await loadCalibrationImages(spec.fit === false ? dataPath('coco', 'calib') : spec.fit, family, size.side ?? size.height, spec.calibImages ?? DEFAULT_CALIB_IMAGES);
   const out = await prune(model, {
     family,
     flops: spec.flops,

@@ -18,6 +18,12 @@ import { measureSensitivity, outputError, runOutputs, type GroupSensitivity } fr
 export type Allocation = 'sensitivity' | 'uniform';
 export const ALLOCATIONS: readonly Allocation[] = ['sensitivity', 'uniform'];
 export const DEFAULT_RATIOS = [0.125, 0.25, 0.375, 0.5, 0.625, 0.75];
+/**
+ * Calibration images of the statistics and the refit: the whole shared calib folder. With 24 the refit
+ * overfitted (NanoDet-m, uniform ratio: output error 0.14 on them vs 0.33 held out, 15.9 AP; with 96: 0.20 vs
+ * 0.29, 18.1 AP).
+ */
+export const DEFAULT_CALIB_IMAGES = 96;
 
 export interface PruneOptions {
   family: FamilyName;
