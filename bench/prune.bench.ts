@@ -5,7 +5,7 @@
 // (default 206) coco206 images, side by side, with the time each takes. NanoDet-m (BENCH_MODEL=yolox for YOLOX-Nano).
 import { dataPath } from '../src/data-dir.ts';
 import { loadModel } from '../src/onnx/model-io.ts';
-import { runDetection } from '../src/scaling/run.ts';
+import { runDetection } from '../src/detection/run.ts';
 import { loadCalibrationImages } from '../src/variants/calibration.ts';
 import { prune } from '../src/variants/prune/index.ts';
 

@@ -6,8 +6,9 @@ import { Option, type Command } from 'commander';
 import { dataPath } from '../data-dir.ts';
 import { InputError } from '../errors.ts';
 import { loadModel, saveModel } from '../onnx/model-io.ts';
-import { FAMILY_NAMES, getFamily, type FamilyName } from '../scaling/families/index.ts';
-import { loadCalibrationImages, staticInputSize } from '../variants/calibration.ts';
+import { FAMILY_NAMES, getFamily, type FamilyName } from '../detection/families/index.ts';
+import { imageInputSize } from '../onnx/image-input.ts';
+import { loadCalibrationImages } from '../variants/calibration.ts';
 import { CHOICE_METHODS, type ChoiceMethod } from '../variants/prune/channel-choice.ts';
 import { ALLOCATIONS, DEFAULT_CALIB_IMAGES, DEFAULT_RATIOS, prune, type Allocation, type PruneOutcome } from '../variants/prune/index.ts';
 import { positiveInt, positiveNumber } from './options.ts';
@@ -83,7 +84,7 @@ export function registerPrune(program: Command): void {
       const ratios = opts.ratios ? parseRatios(opts.ratios) : undefined;
       const refit = opts.fit !== undefined;
       const calibDir = typeof opts.fit === 'string' ? opts.fit : dataPath('coco', 'calib');
-      const size = staticInputSize(model) ?? getFamily(family).defaultSize;
+      const size = imageInputSize(model)?.height ?? getFamily(family).defaultSize;
       const images = await loadCalibrationImages(calibDir, family, size, positiveInt('--images', opts.images)!);
       const log = (line: string) => { if (!opts.json) process.stderr.write(`${line}\n`); };
       const outcome = await prune(model, {

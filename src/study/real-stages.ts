@@ -14,7 +14,6 @@ import { hashOf } from './cache.ts';
 import { isChannelPruning, type ChannelPruningSpec, type InputSize, type LayerSpecificSpec, type VariantSpec } from './schema.ts';
 import { loadCalibrationImages } from '../variants/calibration.ts';
 import { DEFAULT_CALIB_IMAGES, prune } from '../variants/prune/index.ts';
-import { dataPath } from '../data-dir.ts';
 import type { DetectOptions, Detection, ProfileSummary, ShardRun, StudyStages } from './stages.ts';
 
 /** The source files of the stages (profiler, pipeline, evaluator, variants), sorted: the code a result depends on. */

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.ts';
 import { planModelPoints } from '../../src/study/points.ts';
-import { parseStudy } from '../../src/study/schema.ts';
+import { parseStudy, type LayerSpecificSpec } from '../../src/study/schema.ts';
 
 const base = { name: 'demo', models: [{ id: 'nanodet-m', path: '${data}/models/nanodet_m_320.onnx', family: 'nanodet' }] };
 
@@ -22,9 +22,9 @@ describe('study: distilled points', () => {
       ['nanodet-m+conv1x1-P3-distilled@320', 'distilled'],
       ['nanodet-m+lowrank-P3-x0.125@320', 'layer-specific'],
     ]);
-    expect(points[1]!.variant!.distill).toBeUndefined();
-    expect(points[2]!.variant!.distill).toEqual({});
-    expect(points[4]!.variant!.distill).toEqual({ epochs: 3, seed: 2 });
+    expect((points[1]!.variant as LayerSpecificSpec).distill).toBeUndefined();
+    expect((points[2]!.variant as LayerSpecificSpec).distill).toEqual({});
+    expect((points[4]!.variant as LayerSpecificSpec).distill).toEqual({ epochs: 3, seed: 2 });
   });
 
   it('refuses distill without a fit, and unknown distill settings, naming the field', () => {

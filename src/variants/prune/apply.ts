@@ -6,7 +6,8 @@ import { attrInt } from '../../onnx/attributes.ts';
 import type { INodeProto, Model } from '../../onnx/proto.ts';
 import { float32Tensor, tensorDims, tensorToFloat32 } from '../../onnx/tensor.ts';
 import type { Profile } from '../../profiler/index.ts';
-import { GraphEditor, cloneModel, intAttr } from '../graph-edit.ts';
+import { GraphEditor, intAttr } from '../../onnx/graph-edit.ts';
+import { cloneModel } from '../../onnx/model-io.ts';
 import type { ChannelAnalysis } from './channel-groups.ts';
 
 /** Kept channel indices (ascending) per pruned group id; groups not listed keep everything. */

@@ -8,7 +8,7 @@
 // - 'l1': smallest L1 norm of the member convs' output filters (Li et al. 2017), the norm-only baseline.
 import type { Model } from '../../onnx/proto.ts';
 import { tensorToFloat32 } from '../../onnx/tensor.ts';
-import { GraphEditor } from '../graph-edit.ts';
+import { GraphEditor } from '../../onnx/graph-edit.ts';
 import { solveSpd } from '../linalg.ts';
 import type { ChannelAnalysis, ChannelGroup } from './channel-groups.ts';
 import type { ConsumerStats } from './consumer-stats.ts';

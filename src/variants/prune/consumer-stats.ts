@@ -6,7 +6,7 @@ import type { CalibrationImage } from '../calibration.ts';
 import { readConv, type ConvSpec } from '../conv-spec.ts';
 import { capture } from '../fit.ts';
 import { accumulate, emptyStats, gatherOutputs, samplePositions, symmetrize, type ConvStats } from '../fit-stats.ts';
-import { GraphEditor } from '../graph-edit.ts';
+import { GraphEditor } from '../../onnx/graph-edit.ts';
 import type { ChannelAnalysis } from './channel-groups.ts';
 
 export interface ConsumerStats {

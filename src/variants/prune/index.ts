@@ -4,9 +4,9 @@
 // already-pruned model (reconstruct.ts).
 import type { Model } from '../../onnx/proto.ts';
 import { profileModel } from '../../profiler/index.ts';
-import type { FamilyName } from '../../scaling/families/index.ts';
+import type { FamilyName } from '../../detection/families/index.ts';
 import type { CalibrationImage } from '../calibration.ts';
-import { GraphEditor } from '../graph-edit.ts';
+import { GraphEditor } from '../../onnx/graph-edit.ts';
 import { allocate } from './allocate.ts';
 import { applyPlan, planMacs, type PrunePlan } from './apply.ts';
 import { analyzeChannels, type ChannelAnalysis } from './channel-groups.ts';

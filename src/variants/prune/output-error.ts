@@ -2,7 +2,7 @@
 // decoder ranks: sigmoid scores; YOLOX objectness x class) and box terms, weighted by the original's best
 // score at each position so that boxes nobody keeps do not count. Averaging over whole tensors instead let
 // box offsets (many values, well reconstructed) hide damage to the class scores.
-import type { FamilyName, OutputTensor } from '../../scaling/families/index.ts';
+import type { FamilyName, OutputTensor } from '../../detection/families/index.ts';
 
 interface Dense {
   /** positions x classes */

@@ -9,7 +9,7 @@ import { capture } from '../fit.ts';
 import { accumulate, emptyStats, gatherOutputs, samplePositions, symmetrize } from '../fit-stats.ts';
 import { refitFull } from '../fit-solve.ts';
 import { solveSpd } from '../linalg.ts';
-import { GraphEditor } from '../graph-edit.ts';
+import { GraphEditor } from '../../onnx/graph-edit.ts';
 import { REFIT_RIDGE, type Refit } from './channel-choice.ts';
 
 /** Writes a conv's weights as fresh initializers and points the node at them. */

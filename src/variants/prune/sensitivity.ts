@@ -2,10 +2,10 @@
 // that group alone loses a fraction of its channels, chosen and refitted as the final plan would be (the
 // consumers' refit is exact here: with one group pruned, their inputs are the original ones minus channels).
 import type { Model } from '../../onnx/proto.ts';
-import type { FamilyName, OutputTensor } from '../../scaling/families/index.ts';
-import { createDetectorSession } from '../../scaling/session.ts';
+import type { FamilyName, OutputTensor } from '../../detection/families/index.ts';
+import { createDetectorSession } from '../../detection/session.ts';
 import type { CalibrationImage } from '../calibration.ts';
-import { GraphEditor } from '../graph-edit.ts';
+import { GraphEditor } from '../../onnx/graph-edit.ts';
 import { applyPlan, type PrunePlan } from './apply.ts';
 import type { ChannelAnalysis, ChannelGroup } from './channel-groups.ts';
 import { eliminate, type ChoiceMethod, type Elimination } from './channel-choice.ts';
