@@ -4,65 +4,9 @@
 // the cost per image at 1,000 and 5,000 images (how the evaluation scales). Goal: 5,000 images under 3 s.
 import { performance } from 'node:perf_hooks';
 import { dataPath } from '../src/data-dir.ts';
-import { evaluateBbox, loadGroundTruth, parseGroundTruth, parseResults } from '../src/coco-eval/index.ts';
-import type { CocoDetection, CocoGroundTruth, CocoGtAnnotation } from '../src/coco-eval/index.ts';
-
-/** mulberry32: a small deterministic PRNG, so every run evaluates the same boxes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function replicate(base: CocoGroundTruth, images: number): CocoGroundTruth {
-  const byImage = new Map<number, CocoGtAnnotation[]>();
-  for (const a of base.annotations) byImage.set(a.image_id, [...(byImage.get(a.image_id) ?? []), a]);
-  const annotations: object[] = [];
-  for (let i = 0; i < images; i++) {
-    for (const a of byImage.get(base.imageIds[i % base.imageIds.length]) ?? []) {
-      annotations.push({ ...a, id: annotations.length + 1, image_id: i + 1, iscrowd: a.iscrowd ? 1 : 0 });
-    }
-  }
-  return parseGroundTruth(
-    { images: Array.from({ length: images }, (_, i) => ({ id: i + 1 })), categories: base.categories, annotations },
-    `${base.source} x${images}`,
-  );
-}
-
-function jitteredResults(gt: CocoGroundTruth, perImage: number, seed: number): unknown[] {
-  const rand = prng(seed);
-  const catIds = gt.categories.map((c) => c.id);
-  const byImage = new Map<number, CocoGtAnnotation[]>();
-  for (const a of gt.annotations) byImage.set(a.image_id, [...(byImage.get(a.image_id) ?? []), a]);
-  const out: unknown[] = [];
-  const score = () => Math.round(rand() * 1000) / 1000;
-  for (const imageId of gt.imageIds) {
-    const anns = byImage.get(imageId) ?? [];
-    let n = 0;
-    for (const a of anns) {
-      if (a.iscrowd || rand() < 0.1) continue;
-      const copies = 1 + (rand() < 0.3 ? 1 : 0);
-      for (let c = 0; c < copies; c++, n++) {
-        const [x, y, w, h] = a.bbox;
-        const j = () => (rand() - 0.5) * 0.3;
-        const category = rand() < 0.1 ? catIds[Math.floor(rand() * catIds.length)] : a.category_id;
-        out.push({ image_id: imageId, category_id: category, bbox: [x + j() * w, y + j() * h, w * (1 + j()), h * (1 + j())], score: score() });
-      }
-    }
-    const target = perImage + Math.floor((rand() - 0.5) * 20); // ~perImage, sometimes over 100
-    for (; n < target; n++) {
-      const w = 5 + rand() * 200;
-      const h = 5 + rand() * 200;
-      out.push({ image_id: imageId, category_id: catIds[Math.floor(rand() * catIds.length)], bbox: [rand() * 500, rand() * 400, w, h], score: score() });
-    }
-  }
-  return out;
-}
+import { evaluateBbox, loadGroundTruth, parseResults } from '../src/coco-eval/index.ts';
+import type { CocoDetection, CocoGroundTruth } from '../src/coco-eval/index.ts';
+import { jitteredResults, replicate } from './synthetic-coco.ts';
 
 function mib(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(0)} MiB`;

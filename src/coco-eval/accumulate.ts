@@ -8,7 +8,12 @@
 // true positive before it. We therefore keep (rc, pr) at true positives only, the same doubles pycocotools
 // computes there, and divide once per true positive instead of twice per detection.
 import type { CellIndex } from './cell-index.ts';
-import { IGNORED, MATCHED, type MatchResult } from './match.ts';
+import { IGNORED as IGNORED_FLAG, MATCHED as MATCHED_FLAG, type MatchResult } from './match.ts';
+
+// Module-level copies: an imported binding may be read through a getter (tsx/esbuild's ESM shims); in the
+// inner loop below that getter took more time than the loop itself.
+const MATCHED: number = MATCHED_FLAG;
+const IGNORED: number = IGNORED_FLAG;
 
 /** np.spacing(1): the epsilon pycocotools adds to the precision denominator. */
 const EPS = 2.220446049250313e-16;

@@ -11,11 +11,15 @@
 // coded per area range as ignored / a false positive at every IoU threshold / other, so that the common
 // "false positive everywhere" case costs one addition instead of T.
 import type { CellIndex } from './cell-index.ts';
-import { IGNORED, MATCHED, type MatchResult } from './match.ts';
+import { IGNORED as IGNORED_FLAG, MATCHED as MATCHED_FLAG, type MatchResult } from './match.ts';
 import { summarySettings } from './summarize.ts';
 import type { CocoEvalParams, CocoStats } from './types.ts';
 
 const EPS = 2.220446049250313e-16;
+// Module-level copies: an imported binding may be read through a getter (tsx/esbuild's ESM shims), which cost
+// a third of the replicate loop.
+const MATCHED: number = MATCHED_FLAG;
+const IGNORED: number = IGNORED_FLAG;
 const CODE_IGNORED = 0;
 const CODE_FP = 1;
 const CODE_MIXED = 2;
@@ -114,13 +118,78 @@ export function makeResampler(index: CellIndex, matches: MatchResult, params: Re
   const gtCellArr = Int32Array.from(gtCell);
   const gtCountArr = Int32Array.from(gtCount);
 
+  // Per (category, area range): the non-ignored detections in merged order as items. A run of detections that
+  // are false positives at every IoU threshold is one item (its false positives are the sum of its images'
+  // weights); any other detection is an item of its own; a tie block of one image holding such a detection is
+  // one item replayed copy by copy.
+  const runImages: number[] = []; // image of each detection inside FP runs
+  const itemKind: number[] = []; // 0: FP run [itemA, itemB) of runImages; 1: detection n = itemA; 2: tie block [itemA, itemB) of merged indices
+  const itemA: number[] = [];
+  const itemB: number[] = [];
+  const kaItems = new Int32Array(K * A + 1);
+  for (let k = 0; k < K; k++) {
+    for (let a = 0; a < A; a++) {
+      kaItems[k * A + a] = itemKind.length;
+      let runStart = -1;
+      const closeRun = (): void => {
+        if (runStart >= 0 && runImages.length > runStart) { itemKind.push(0); itemA.push(runStart); itemB.push(runImages.length); }
+        runStart = -1;
+      };
+      for (let n = catStart[k]!; n < catStart[k + 1]!; ) {
+        const end = blockEnd[n]!;
+        let mixedInBlock = false;
+        for (let j = n; j < end; j++) if (code[j * A + a] === CODE_MIXED) mixedInBlock = true;
+        if (end > n + 1 && mixedInBlock) {
+          closeRun();
+          itemKind.push(2); itemA.push(n); itemB.push(end);
+          n = end;
+          continue;
+        }
+        for (let j = n; j < end; j++) {
+          const c = code[j * A + a]!;
+          if (c === CODE_IGNORED) continue;
+          if (c === CODE_FP) {
+            if (runStart < 0) runStart = runImages.length;
+            runImages.push(detImage[j]!);
+          } else {
+            closeRun();
+            itemKind.push(1); itemA.push(j); itemB.push(j + 1);
+          }
+        }
+        n = end;
+      }
+      closeRun();
+    }
+  }
+  kaItems[K * A] = itemKind.length;
+  const runImg = Int32Array.from(runImages);
+  const kind = Uint8Array.from(itemKind);
+  const iA = Int32Array.from(itemA);
+  const iB = Int32Array.from(itemB);
+  // first maxDets index m whose cut keeps the detection (rank < maxDets[m]), M if none
+  const firstM = new Uint8Array(total);
+  for (let n = 0; n < total; n++) {
+    let m = 0;
+    while (m < M && dtRank[detPos[n]!]! >= maxDets[m]!) m++;
+    firstM[n] = m;
+  }
+  /** How many recall thresholds are <= x (recThrs ascending): a guess from an even spacing, then corrected. */
+  const recThrs = Float64Array.from(params.recThrs);
+  const first = recThrs[0] ?? 0;
+  const spacing = R > 1 ? (recThrs[R - 1]! - first) / (R - 1) : 1;
+  const thresholdsUpTo = (x: number): number => {
+    let c = Math.min(R, Math.max(0, Math.floor((x - first) / spacing) + 1));
+    while (c < R && recThrs[c]! <= x) c++;
+    while (c > 0 && recThrs[c - 1]! > x) c--;
+    return c;
+  };
+
   let evRc = new Float64Array(0);
   let evPr = new Float64Array(0);
-  const events = new Int32Array(AT);
-  const tp = new Float64Array(AT);
-  const fp = new Float64Array(AT);
-  const fpAll = new Float64Array(A); // false positives at every IoU threshold, added lazily
-  const tpM = new Float64Array(M * AT); // true positives within the first maxDets[m] of their image
+  const events = new Int32Array(T);
+  const tp = new Float64Array(T);
+  const fp = new Float64Array(T);
+  const tpM = new Float64Array(M * T); // true positives within the first maxDets[m] of their image
   const npig = new Float64Array(K * A);
   const precSum = new Float64Array(AT); // sum over defined categories and recall thresholds, per (a, t)
   const recSum = new Float64Array(M * AT); // sum over defined categories of the final recall, per (m, a, t)
@@ -134,71 +203,72 @@ export function makeResampler(index: CellIndex, matches: MatchResult, params: Re
     recSum.fill(0);
     defined.fill(0);
     for (let k = 0; k < K; k++) {
-      let anyGt = false;
-      for (let a = 0; a < A; a++) if (npig[k * A + a]! > 0) { anyGt = true; defined[a]++; }
-      if (!anyGt) continue;
-      // each true positive takes a distinct non-ignored ground truth: at most npig events per (a, t)
-      let cap = 0;
-      for (let a = 0; a < A; a++) cap = Math.max(cap, npig[k * A + a]!);
-      if (AT * cap > evRc.length) {
-        evRc = new Float64Array(AT * cap);
-        evPr = new Float64Array(AT * cap);
-      }
-      tp.fill(0);
-      fp.fill(0);
-      fpAll.fill(0);
-      tpM.fill(0);
-      events.fill(0);
-      const step = (n: number, w: number): void => {
-        const pos = detPos[n]!;
-        const rank = dtRank[pos]!;
-        for (let a = 0; a < A; a++) {
+      for (let a = 0; a < A; a++) {
+        const ka = k * A + a;
+        const gtCountKA = npig[ka]!;
+        if (gtCountKA === 0) continue;
+        defined[a]++;
+        // each true positive takes a distinct non-ignored ground truth: at most npig events per IoU threshold
+        const cap = gtCountKA;
+        if (T * cap > evRc.length) {
+          evRc = new Float64Array(T * cap * 2);
+          evPr = new Float64Array(T * cap * 2);
+        }
+        tp.fill(0);
+        fp.fill(0);
+        tpM.fill(0);
+        events.fill(0);
+        let fpAll = 0; // false positives at every IoU threshold
+        const step = (n: number, w: number): void => {
           const c = code[n * A + a]!;
-          if (c === CODE_IGNORED) continue;
-          if (c === CODE_FP) { fpAll[a] += w; continue; }
-          const gtCountKA = npig[k * A + a]!;
+          if (c === CODE_IGNORED) return;
+          if (c === CODE_FP) { fpAll += w; return; }
+          const pos = detPos[n]!;
+          const m0 = firstM[n]!;
           for (let t = 0; t < T; t++) {
-            const at = a * T + t;
-            const f = flags[pos * AT + at]!;
+            const f = flags[pos * AT + a * T + t]!;
             if (f & IGNORED) continue;
             if (f & MATCHED) {
-              const nTp = (tp[at] += w);
-              for (let m = 0; m < M; m++) if (rank < maxDets[m]!) tpM[m * AT + at] += w;
-              const e = at * cap + events[at]++;
+              const nTp = (tp[t] += w);
+              for (let m = m0; m < M; m++) tpM[m * T + t] += w;
+              const e = t * cap + events[t]++;
               evRc[e] = nTp / gtCountKA;
-              evPr[e] = nTp / (fp[at]! + fpAll[a]! + nTp + EPS);
+              evPr[e] = nTp / (fp[t]! + fpAll + nTp + EPS);
             } else {
-              fp[at] += w;
+              fp[t] += w;
             }
           }
+        };
+        for (let it = kaItems[ka]!; it < kaItems[ka + 1]!; it++) {
+          const kd = kind[it]!;
+          if (kd === 0) {
+            let sum = 0;
+            for (let j = iA[it]!; j < iB[it]!; j++) sum += weights[runImg[j]!]!;
+            fpAll += sum;
+          } else if (kd === 1) {
+            const n = iA[it]!;
+            const w = weights[detImage[n]!]!;
+            if (w > 0) step(n, w);
+          } else {
+            const w = weights[detImage[iA[it]!]!]!;
+            for (let copy = 0; copy < w; copy++) for (let n = iA[it]!; n < iB[it]!; n++) step(n, 1);
+          }
         }
-      };
-      for (let n = catStart[k]!; n < catStart[k + 1]!; ) {
-        const w = weights[detImage[n]!]!;
-        const end = blockEnd[n]!;
-        if (w === 0) { n = end; continue; }
-        if (end === n + 1 || w === 1) step(n, w);
-        else for (let copy = 0; copy < w; copy++) for (let j = n; j < end; j++) step(j, 1);
-        n = w === 1 ? n + 1 : end;
-      }
-      for (let a = 0; a < A; a++) {
-        const gtCountKA = npig[k * A + a]!;
-        if (gtCountKA === 0) continue;
         for (let t = 0; t < T; t++) {
           const at = a * T + t;
-          for (let m = 0; m < M; m++) recSum[m * AT + at] += tpM[m * AT + at]! / gtCountKA;
-          const from = at * cap;
-          const nTp = events[at]!;
+          for (let m = 0; m < M; m++) recSum[m * AT + at] += tpM[m * T + t]! / gtCountKA;
+          const from = t * cap;
+          const nTp = events[t]!;
           if (nTp === 0) continue; // precision 0 at every recall threshold
           for (let e = from + nTp - 1; e > from; e--) if (evPr[e]! > evPr[e - 1]!) evPr[e - 1] = evPr[e]!;
-          // recall thresholds and event recalls both ascend: one merge instead of a search per threshold
-          let e = 0;
+          // recall threshold r reads the first event whose recall reaches it (np.searchsorted, side='left'):
+          // event e serves the thresholds in (rc[e-1], rc[e]]; thresholds past the last recall read 0
           let sum = 0;
-          for (let r = 0; r < R; r++) {
-            const thr = params.recThrs[r]!;
-            while (e < nTp && evRc[from + e]! < thr) e++;
-            if (e === nTp) break; // past the last recall: 0 here and beyond
-            sum += evPr[from + e]!;
+          let below = 0;
+          for (let e = 0; e < nTp; e++) {
+            const upTo = thresholdsUpTo(evRc[from + e]!);
+            sum += (upTo - below) * evPr[from + e]!;
+            below = upTo;
           }
           precSum[at] += sum;
         }
