@@ -24,7 +24,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   renameSync(tmp, path);
 }
 
-export type CacheKind = 'units' | 'points' | 'models' | 'gt';
+export type CacheKind = 'units' | 'points' | 'models' | 'gt' | 'replicates';
 
 export class StudyCache {
   constructor(readonly dir: string) {}

@@ -9,7 +9,7 @@ export interface PointPlan {
   model: StudyModel;
   strategy: Strategy;
   size: InputSize;
-  /** The light head or channel pruning to build, null for the original network. */
+  /** The light head or channel pruning to build, null for the original network (or a trained variant file, see `model.of`). */
   variant: VariantSpec | null;
   variantId: string | null;
 }
@@ -58,6 +58,11 @@ export function planModelPoints(
   native: InputSize,
   resolve: (size: InputSize) => InputSize = (s) => s,
 ): PointPlan[] {
+  if (model.of !== undefined) {
+    // A trained variant file: one point on its model's curve, at its own native size.
+    const strategy = model.strategy ?? 'layer-specific';
+    return [{ id: `${model.of}+${model.id}@${sizeLabel(native)}`, model, strategy, size: native, variant: null, variantId: model.id }];
+  }
   const points: PointPlan[] = [
     { id: `${model.id}@${sizeLabel(native)}`, model, strategy: 'baseline', size: native, variant: null, variantId: null },
   ];
@@ -93,6 +98,11 @@ export function planModelPoints(
     points.push({ id: `${model.id}+${vid}@${sizeLabel(native)}`, model, strategy: 'channel-pruning', size: native, variant: spec, variantId: vid });
   }
   return points;
+}
+
+/** The model whose curve a point lies on: `of` for a trained variant file, else the model itself. */
+export function curveModel(model: StudyModel): string {
+  return model.of ?? model.id;
 }
 
 /** Splits the evaluation images (ascending ids) into shards of `shardSize`. */

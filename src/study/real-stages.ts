@@ -3,18 +3,23 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { evaluateBbox, loadGroundTruth } from '../coco-eval/index.ts';
-import type { CocoStats } from '../coco-eval/index.ts';
+import { bootstrapBbox } from '../coco-eval/bootstrap.ts';
+import { STAT_KEYS, type CocoStats } from '../coco-eval/index.ts';
 import { PROJECT_ROOT, dataPath } from '../data-dir.ts';
+import { encodeModel } from '../onnx/model-io.ts';
+import { imageInputName } from '../onnx/image-input.ts';
 import type { Model } from '../onnx/proto.ts';
 import { profileModel } from '../profiler/index.ts';
-import { detectOnly, getFamily, resolveCocoDir, type FamilyName } from '../detection/index.ts';
+import { detectOnly, getFamily, listAnnotatedImages, prepareImage, resolveCocoDir, type FamilyName } from '../detection/index.ts';
+import { measureLatency } from '../detection/latency.ts';
 import { buildVariant } from '../variants/index.ts';
 import { withInputSize } from '../onnx/input-size.ts';
 import { hashOf } from './cache.ts';
+import type { PointIntervals, PointLatency } from './results.ts';
 import { isChannelPruning, type ChannelPruningSpec, type InputSize, type LayerSpecificSpec, type VariantSpec } from './schema.ts';
 import { loadCalibrationImages } from '../variants/calibration.ts';
 import { DEFAULT_CALIB_IMAGES, prune } from '../variants/prune/index.ts';
-import type { DetectOptions, Detection, ProfileSummary, ShardRun, StudyStages } from './stages.ts';
+import type { DetectOptions, Detection, IntervalsRun, LatencyOptions, ProfileSummary, ShardRun, StudyStages } from './stages.ts';
 
 /** The source files of the stages (profiler, pipeline, evaluator, variants), sorted: the code a result depends on. */
 export function stageSourceFiles(): string[] {
@@ -30,6 +35,7 @@ export function stageSourceFiles(): string[] {
   for (const stage of ['onnx', 'profiler', 'detection', 'coco-eval', 'variants']) {
     if (existsSync(join(root, stage))) walk(join(root, stage));
   }
+  if (existsSync(join(root, 'random.ts'))) files.push(join(root, 'random.ts')); // bootstrap draws
   return files.sort();
 }
 
@@ -68,6 +74,22 @@ async function detect(o: DetectOptions): Promise<ShardRun> {
 function evaluate(annotationsPath: string, detections: Detection[]): CocoStats {
   const gt = loadGroundTruth(annotationsPath);
   return { ...evaluateBbox(gt, detections).stats };
+}
+
+function intervals(annotationsPath: string, detections: Detection[], options: { replicates: number; seed: number }): IntervalsRun {
+  const gt = loadGroundTruth(annotationsPath);
+  const boot = bootstrapBbox(gt, detections, options);
+  const ci = { level: boot.level, replicates: options.replicates } as PointIntervals;
+  for (const k of STAT_KEYS) ci[k] = boot.intervals[k];
+  return { ci, apReplicates: Array.from(boot.replicates.AP) };
+}
+
+async function latency(o: LatencyOptions): Promise<PointLatency> {
+  const first = listAnnotatedImages(loadGroundTruth(o.annotationsPath))[0];
+  if (!first) throw new Error(`${o.annotationsPath}: no image to time the model on`);
+  const family = getFamily(o.family);
+  const input = await prepareImage(join(o.imagesDir, first.fileName), family.resizeSpec(o.size.side ?? o.size.height), family.pixelFormat);
+  return measureLatency(encodeModel(o.model), { name: imageInputName(o.model), tensor: input.tensor, dims: input.dims }, { threads: o.threads, runs: o.runs });
 }
 
 async function buildLightHead(
@@ -127,5 +149,7 @@ export function realStages(threads = 1): StudyStages {
       isChannelPruning(spec) ? buildPruned(model, spec, family, native, threads) : buildLightHead(model, spec, family, native, threads),
     detect,
     evaluate,
+    intervals,
+    latency,
   };
 }

@@ -7,12 +7,18 @@ import { buildReportHtml } from './html.ts';
 import { STAT_KEYS } from '../coco-eval/index.ts';
 import type { StudyResults } from './results.ts';
 
-/** One CSV row per point: the fixed columns, the 12 COCO numbers, then MACs of every profiler group. */
+/**
+ * One CSV row per point: the fixed columns, the 12 COCO numbers, their bootstrap interval bounds (STAT_lo,
+ * STAT_hi), the latency, then MACs of every profiler group.
+ */
 export function resultsCsv(results: StudyResults): string {
   const groups = [...new Set(results.points.flatMap((p) => p.groups.map((g) => g.name)))].sort();
   const header = [
     'id', 'model', 'family', 'strategy', 'size', 'height', 'width', 'variant', 'macs', 'flops', 'params',
-    ...STAT_KEYS, 'images', 'seconds', 'error', ...groups.map((g) => `macs:${g}`),
+    ...STAT_KEYS, 'images', 'seconds', 'error',
+    ...STAT_KEYS.flatMap((k) => [`${k}_lo`, `${k}_hi`]),
+    'latency_median_ms', 'latency_p90_ms', 'latency_threads', 'latency_runs',
+    ...groups.map((g) => `macs:${g}`),
   ];
   const rows = results.points.map((p) => {
     const byGroup = new Map(p.groups.map((g) => [g.name, g.macs]));
@@ -20,6 +26,8 @@ export function resultsCsv(results: StudyResults): string {
       p.id, p.model, p.family, p.strategy, p.size, p.height, p.width, p.variant ?? '', p.macs, p.flops, p.params,
       ...STAT_KEYS.map((k) => (p.stats ? p.stats[k] : '')),
       p.images, p.seconds, p.error ?? '',
+      ...STAT_KEYS.flatMap((k) => p.ci?.[k] ?? ['', '']),
+      p.latency?.medianMs ?? '', p.latency?.p90Ms ?? '', p.latency?.threads ?? '', p.latency?.runs ?? '',
       ...groups.map((g) => byGroup.get(g) ?? 0),
     ];
   });

@@ -9,6 +9,34 @@ import { readJsonFile } from '../json-file.ts';
 export const STRATEGIES = ['baseline', 'input-scaling', 'layer-specific', 'distilled', 'channel-pruning'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
+/** Strategies compared against the model's input-scaling curve at the same FLOPs. */
+export const COMPARED_STRATEGIES: readonly Strategy[] = ['layer-specific', 'distilled', 'channel-pruning'];
+
+/** Bootstrap confidence intervals of the 12 numbers (same units: 0..1); null where a number is undefined. */
+export type PointIntervals = { level: number; replicates: number } & Record<StatKey, [number, number] | null>;
+
+/** Warm session.run time on one input at the study's threads (image decoding and box decoding not timed). */
+export interface PointLatency {
+  medianMs: number;
+  p90Ms: number;
+  threads: number;
+  runs: number;
+}
+
+/**
+ * A light-head (or pruned) point against its model's input-scaling curve interpolated at its FLOPs, on the same
+ * bootstrap replicates (paired); `unpairedCi` is what independent replicates would give. AP units: 0..1.
+ */
+export interface Comparison {
+  model: string;
+  point: string;
+  against: 'input-scaling';
+  flops: number;
+  deltaAP: number;
+  ci: [number, number];
+  unpairedCi: [number, number];
+}
+
 /** MACs and FLOPs (1 MAC = 2 FLOPs) of one profiler group, e.g. `head/P3/cls`. */
 export interface GroupCost {
   name: string;
@@ -38,6 +66,10 @@ export interface PointResult {
   /** Inference seconds summed over the point's units (0 when profile-only or fully cached). */
   seconds: number;
   groups: GroupCost[];
+  /** 95% bootstrap intervals, for evaluated points. */
+  ci?: PointIntervals;
+  /** For evaluated points. */
+  latency?: PointLatency;
   /** Present when the point failed; the other points still ran. */
   error?: string;
 }
@@ -50,7 +82,13 @@ export interface StudyResults {
   /** Evaluation images per point. */
   images: number;
   points: PointResult[];
+  /** Present when the study computed intervals: the replicates and their seed. */
+  bootstrap?: { replicates: number; seed: number };
+  latency?: { runs: number };
+  comparisons?: Comparison[];
 }
+
+const pair = z.tuple([z.number(), z.number()]);
 
 const statsSchema = z.object(Object.fromEntries(STAT_KEYS.map((k) => [k, z.number()])) as Record<StatKey, z.ZodNumber>);
 
@@ -70,7 +108,25 @@ const pointSchema = z.object({
   images: z.number().default(0),
   seconds: z.number().default(0),
   groups: z.array(z.object({ name: z.string(), macs: z.number(), flops: z.number() })).default([]),
+  ci: z
+    .object({
+      level: z.number(),
+      replicates: z.number(),
+      ...(Object.fromEntries(STAT_KEYS.map((k) => [k, pair.nullable()])) as Record<StatKey, z.ZodNullable<typeof pair>>),
+    })
+    .optional(),
+  latency: z.object({ medianMs: z.number(), p90Ms: z.number(), threads: z.number(), runs: z.number() }).optional(),
   error: z.string().optional(),
+});
+
+const comparisonSchema = z.object({
+  model: z.string(),
+  point: z.string(),
+  against: z.literal('input-scaling'),
+  flops: z.number(),
+  deltaAP: z.number(),
+  ci: pair,
+  unpairedCi: pair,
 });
 
 const resultsSchema = z.object({
@@ -79,6 +135,9 @@ const resultsSchema = z.object({
   evaluated: z.boolean().optional(),
   images: z.number().optional(),
   points: z.array(pointSchema),
+  bootstrap: z.object({ replicates: z.number(), seed: z.number() }).optional(),
+  latency: z.object({ runs: z.number() }).optional(),
+  comparisons: z.array(comparisonSchema).optional(),
 });
 
 /** Validates a results.json object; `file` names the source in errors. */
@@ -98,6 +157,9 @@ export function parseResults(json: unknown, file: string): StudyResults {
     evaluated: r.evaluated ?? points.some((p) => p.stats !== null),
     images: r.images ?? Math.max(0, ...points.map((p) => p.images)),
     points,
+    ...(r.bootstrap ? { bootstrap: r.bootstrap } : {}),
+    ...(r.latency ? { latency: r.latency } : {}),
+    ...(r.comparisons ? { comparisons: r.comparisons } : {}),
   };
 }
 

@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { hashOf, StudyCache } from './cache.ts';
 import { prepareEvalSet, type EvalSet, type ShardFiles } from './eval-set.ts';
-import { planModelPoints, planUnits, type PointPlan, type UnitPlan } from './points.ts';
+import { pairedComparisons } from './comparisons.ts';
+import { curveModel, planModelPoints, planUnits, type PointPlan, type UnitPlan } from './points.ts';
 import type { CocoStats } from '../coco-eval/index.ts';
 import type { PointResult, StudyResults } from './results.ts';
 import { loadBase, nativeSize, pointModel, sizeResolver, type LoadedModel } from './point-model.ts';
@@ -14,7 +15,7 @@ import type { Detection, ShardRun, StudyStages } from './stages.ts';
 import { localExecutor, type UnitExecutor } from './unit-executor.ts';
 
 /** Bumped when a cached point's meaning changes, so old entries are not reused. */
-const POINT_CACHE_VERSION = 'points-v1';
+const POINT_CACHE_VERSION = 'points-v2';
 
 export type StudyEvent =
   | { kind: 'plan'; points: number; imagesPerPoint: number; evaluated: boolean }
@@ -46,6 +47,9 @@ interface SweepContext {
   /** null for a profile-only study. */
   evalSet: EvalSet | null;
   threads: number;
+  /** What each evaluated point measures besides its stats: bootstrap intervals and latency. */
+  bootstrap: Study['bootstrap'];
+  latency: Study['latency'];
   emit: (e: StudyEvent) => void;
   executor: UnitExecutor;
 }
@@ -115,12 +119,14 @@ interface Measured {
   images: number;
   seconds: number;
   groups: PointResult['groups'];
+  ci?: PointResult['ci'];
+  latency?: PointResult['latency'];
 }
 
 function pointRow(plan: PointPlan, m: Measured): PointResult {
   return {
     id: plan.id,
-    model: plan.model.id,
+    model: curveModel(plan.model),
     family: plan.model.family,
     strategy: plan.strategy,
     size: plan.size.side ?? plan.size.height,
@@ -134,6 +140,8 @@ function pointRow(plan: PointPlan, m: Measured): PointResult {
     images: m.images,
     seconds: m.seconds,
     groups: m.groups,
+    ...(m.ci ? { ci: m.ci } : {}),
+    ...(m.latency ? { latency: m.latency } : {}),
   };
 }
 
@@ -141,7 +149,14 @@ function failedPoint(plan: PointPlan, error: string): PointResult {
   return { ...pointRow(plan, { macs: 0, flops: 0, params: 0, stats: null, images: 0, seconds: 0, groups: [] }), error };
 }
 
-async function runPoint(plan: PointPlan, base: LoadedModel, native: InputSize, ctx: SweepContext): Promise<{ result: PointResult; cached: boolean }> {
+/** A point's row, whether it came from the cache, and the AP of each bootstrap replicate (for comparisons). */
+interface PointOutcome {
+  result: PointResult;
+  cached: boolean;
+  apReplicates?: number[];
+}
+
+async function runPoint(plan: PointPlan, base: LoadedModel, native: InputSize, ctx: SweepContext): Promise<PointOutcome> {
   const { cache, stages, evalSet, emit } = ctx;
   if (plan.variant) emit({ kind: 'note', id: plan.id, message: `building ${plan.variantId}` });
   const buildStart = performance.now();
@@ -149,23 +164,40 @@ async function runPoint(plan: PointPlan, base: LoadedModel, native: InputSize, c
   if (plan.variant) {
     emit({ kind: 'note', id: plan.id, message: `${plan.variantId} ready in ${((performance.now() - buildStart) / 1000).toFixed(1)} s` });
   }
-  const key = hashOf(POINT_CACHE_VERSION, stages.fingerprint, run.hash, plan.model.family, sizeLabel(plan.size), evalSet?.key ?? 'profile-only');
+  const key = hashOf(
+    POINT_CACHE_VERSION, stages.fingerprint, run.hash, plan.model.family, sizeLabel(plan.size), evalSet?.key ?? 'profile-only',
+    JSON.stringify(ctx.bootstrap), JSON.stringify(ctx.latency), String(ctx.threads),
+  );
   const hit = cache.readJson<PointResult>('points', key);
-  if (hit) return { result: { ...hit, id: plan.id, model: plan.model.id, strategy: plan.strategy, variant: plan.variantId }, cached: true };
+  if (hit) {
+    const result = { ...hit, id: plan.id, model: curveModel(plan.model), strategy: plan.strategy, variant: plan.variantId };
+    return { result, cached: true, apReplicates: cache.readJson<number[]>('replicates', key) };
+  }
 
   const profile = stages.profile(run.model, run.inputName, plan.size);
   let stats: CocoStats | null = null;
   let images = 0;
   let seconds = 0;
+  let measured: Pick<Measured, 'ci' | 'latency'> = {};
+  let apReplicates: number[] | undefined;
   if (evalSet) {
     const units = await runUnits(plan, run, evalSet, ctx);
-    stats = stages.evaluate(evalSet.annotationsPath, units.detections);
+    // The bootstrap matches the images once and scores all of them on the way: no separate evaluation.
+    const boot = stages.intervals(evalSet.annotationsPath, units.detections, ctx.bootstrap);
+    stats = boot.stats;
     images = units.images;
     seconds = units.seconds;
+    apReplicates = boot.apReplicates;
+    cache.writeJson('replicates', key, apReplicates);
+    const latency = await stages.latency({
+      model: run.model, family: plan.model.family, size: plan.size, imagesDir: evalSet.imagesDir,
+      annotationsPath: evalSet.annotationsPath, threads: ctx.threads, runs: ctx.latency.runs,
+    });
+    measured = { ci: boot.ci, latency };
   }
-  const result = pointRow(plan, { macs: profile.macs, flops: profile.flops, params: profile.params, stats, images, seconds, groups: profile.groups });
+  const result = pointRow(plan, { macs: profile.macs, flops: profile.flops, params: profile.params, stats, images, seconds, groups: profile.groups, ...measured });
   cache.writeJson('points', key, result);
-  return { result, cached: false };
+  return { result, cached: false, apReplicates };
 }
 
 /** Runs every point of the study (resuming from OUT/cache) and returns the rows of results.json. */
@@ -177,7 +209,10 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
   const evalSet = study.data.evaluate
     ? prepareEvalSet(stages.resolveCoco(study.data.coco), study.data.images, study.data.shardSize, cache)
     : null;
-  const ctx: SweepContext = { cache, stages, evalSet, threads, emit, executor: options.executor ?? localExecutor(stages) };
+  const ctx: SweepContext = {
+    cache, stages, evalSet, threads, bootstrap: study.bootstrap, latency: study.latency, emit,
+    executor: options.executor ?? localExecutor(stages),
+  };
 
   // Plan first (cheap), so progress knows the total; a model that cannot be loaded fails its points only.
   const perModel: { model: StudyModel; base?: LoadedModel; native?: InputSize; plans: PointPlan[]; error?: string }[] = [];
@@ -195,7 +230,7 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
   const total = perModel.reduce((n, m) => n + m.plans.length, 0);
   emit({ kind: 'plan', points: total, imagesPerPoint: evalSet?.imageIds.length ?? 0, evaluated: evalSet !== null });
 
-  const startPoint = async (entry: (typeof perModel)[number], plan: PointPlan, index: number) => {
+  const startPoint = async (entry: (typeof perModel)[number], plan: PointPlan, index: number): Promise<PointOutcome> => {
     emit({ kind: 'point-start', id: plan.id, index });
     if (entry.error || !entry.base || !entry.native) {
       return { result: failedPoint(plan, entry.error ?? 'model not loaded'), cached: false };
@@ -210,8 +245,10 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
   // A parallel executor (a queue) gets every point's units at once; a local sweep runs one point at a time.
   const started = ctx.executor.parallel ? planned.map(({ entry, plan }, i) => startPoint(entry, plan, i)) : [];
   const points: PointResult[] = [];
+  const replicates = new Map<string, number[]>();
   for (const [index, { entry, plan }] of planned.entries()) {
     const outcome = await (started[index] ?? startPoint(entry, plan, index));
+    if (outcome.apReplicates) replicates.set(plan.id, outcome.apReplicates);
     points.push(outcome.result);
     emit({ kind: 'point-end', index, result: outcome.result, cached: outcome.cached });
   }
@@ -221,5 +258,6 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
     evaluated: evalSet !== null,
     images: evalSet?.imageIds.length ?? 0,
     points,
+    ...(evalSet ? { bootstrap: study.bootstrap, latency: study.latency, comparisons: pairedComparisons(points, replicates) } : {}),
   };
 }

@@ -32,6 +32,10 @@ const modelSchema = z
     family: z.enum(FAMILY_NAMES),
     /** Native input size; read from the graph when its input is static, required when it is dynamic. */
     size: sizeField.optional(),
+    /** The file is one point on another model's curve (e.g. a retrained light-head export of that model). */
+    of: idField.optional(),
+    /** How the file removes FLOPs from `of` (only with `of`). */
+    strategy: z.enum(['layer-specific', 'channel-pruning']).optional(),
   })
   .strict();
 
@@ -91,6 +95,13 @@ const studySchema = z
     layerSpecific: z.array(layerSpecificSchema).default([]),
     channelPruning: z.array(channelPruningSchema).default([]),
     threads: z.number().int().min(1).max(64).default(1),
+    /** Confidence intervals by bootstrap over the evaluation images (Everingham et al., IJCV 2015). */
+    bootstrap: z
+      .object({ replicates: z.number().int().min(1).max(100000).default(1000), seed: z.number().int().min(0).default(1) })
+      .strict()
+      .default({ replicates: 1000, seed: 1 }),
+    /** Warm session.run timings per evaluated point. */
+    latency: z.object({ runs: z.number().int().min(1).max(10000).default(20) }).strict().default({ runs: 20 }),
   })
   .strict();
 
@@ -101,11 +112,16 @@ export interface InputSize {
   side?: number;
 }
 
+export type TrainedStrategy = 'layer-specific' | 'channel-pruning';
+
 export interface StudyModel {
   id: string;
   path: string;
   family: FamilyName;
   size?: InputSize;
+  /** Set for a file that is a point on model `of`'s curve, with the strategy that made it. */
+  of?: string;
+  strategy?: TrainedStrategy;
 }
 
 export interface LayerSpecificSpec {
@@ -148,6 +164,8 @@ export interface Study {
   layerSpecific: LayerSpecificSpec[];
   channelPruning: ChannelPruningSpec[];
   threads: number;
+  bootstrap: { replicates: number; seed: number };
+  latency: { runs: number };
 }
 
 export function parseSize(size: number | string): InputSize {
@@ -185,6 +203,16 @@ export function parseStudy(json: unknown, file: string): Study {
     if (ids.has(m.id)) throw fileError(file, `invalid study file: field models.${i}.id: duplicate model id "${m.id}"`);
     ids.add(m.id);
   }
+  for (const [i, m] of s.models.entries()) {
+    if (m.strategy !== undefined && m.of === undefined) {
+      throw fileError(file, `invalid study file: field models.${i}.strategy: only with "of" (the model whose curve the file is a point of)`);
+    }
+    if (m.of === undefined) continue;
+    const target = s.models.find((t) => t.id === m.of);
+    if (!target || target === m) throw fileError(file, `invalid study file: field models.${i}.of: "${m.of}" is not another model of the study`);
+    if (target.of !== undefined) throw fileError(file, `invalid study file: field models.${i}.of: "${m.of}" is itself a point of "${target.of}"`);
+    if (target.family !== m.family) throw fileError(file, `invalid study file: field models.${i}.family: "${m.family}" differs from "${m.of}"'s "${target.family}"`);
+  }
   return {
     file: abs,
     name: s.name,
@@ -194,6 +222,7 @@ export function parseStudy(json: unknown, file: string): Study {
       path: resolveStudyPath(m.path, abs),
       family: m.family,
       size: m.size === undefined ? undefined : parseSize(m.size),
+      ...(m.of === undefined ? {} : { of: m.of, strategy: m.strategy ?? 'layer-specific' }),
     })),
     data: { ...s.data, coco: resolveStudyPath(s.data.coco, abs) },
     inputScaling: { sizes: s.inputScaling.sizes.map(parseSize) },
@@ -212,6 +241,8 @@ export function parseStudy(json: unknown, file: string): Study {
     }),
     channelPruning: s.channelPruning.map((v) => ({ ...v, fit: v.fit === false ? false : resolveStudyPath(v.fit, abs) })),
     threads: s.threads,
+    bootstrap: s.bootstrap,
+    latency: s.latency,
   };
 }
 

@@ -4,7 +4,7 @@
 import type { Model } from '../onnx/proto.ts';
 import type { CocoDetection, CocoStats } from '../coco-eval/index.ts';
 import type { FamilyName } from '../detection/families/index.ts';
-import type { GroupCost } from './results.ts';
+import type { GroupCost, PointIntervals, PointLatency } from './results.ts';
 import type { InputSize, VariantSpec } from './schema.ts';
 
 /** One detection in COCO results format, as the detection pipeline writes it. */
@@ -35,6 +35,23 @@ export interface DetectOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+export interface IntervalsRun {
+  ci: PointIntervals;
+  /** AP (0..1) of each replicate, in replicate order: what paired comparisons read. */
+  apReplicates: number[];
+}
+
+export interface LatencyOptions {
+  model: Model;
+  family: FamilyName;
+  size: InputSize;
+  /** The first image of these annotations is the one input timed. */
+  imagesDir: string;
+  annotationsPath: string;
+  threads: number;
+  runs: number;
+}
+
 export interface StudyStages {
   /** Identifies the code behind the stages: part of every cache key, so new code never reuses old results. */
   fingerprint: string;
@@ -50,4 +67,8 @@ export interface StudyStages {
   detect(options: DetectOptions): Promise<ShardRun>;
   /** The 12 COCO numbers of `detections` against the annotations file. */
   evaluate(annotationsPath: string, detections: Detection[]): CocoStats;
+  /** Bootstrap intervals over the images; replicate b draws the same images for every point (same seed). */
+  intervals(annotationsPath: string, detections: Detection[], options: { replicates: number; seed: number }): IntervalsRun;
+  /** Warm session.run timings on one prepared image. */
+  latency(options: LatencyOptions): Promise<PointLatency>;
 }
