@@ -26,7 +26,7 @@ export function resultsCsv(results: StudyResults): string {
       p.id, p.model, p.family, p.strategy, p.size, p.height, p.width, p.variant ?? '', p.macs, p.flops, p.params,
       ...STAT_KEYS.map((k) => (p.stats ? p.stats[k] : '')),
       p.images, p.seconds, p.error ?? '',
-      ...STAT_KEYS.flatMap((k) => p.ci?.[k] ?? ['', '']),
+      ...STAT_KEYS.flatMap((k): (number | string)[] => p.ci?.[k] ?? ['', '']),
       p.latency?.medianMs ?? '', p.latency?.p90Ms ?? '', p.latency?.threads ?? '', p.latency?.runs ?? '',
       ...groups.map((g) => byGroup.get(g) ?? 0),
     ];
