@@ -39,6 +39,22 @@ describe('study file schema', () => {
     expect(errorOf({ models: minimal.models })).toMatch(/field name: /);
     expect(errorOf({ ...minimal, models: [minimal.models[0], minimal.models[0]] })).toMatch(/models\.1\.id: duplicate/);
     expect(errorOf({ ...minimal, layerSpecific: [{ block: 'dwsep', levels: ['P3'], init: 'svd' }] })).toMatch(/layerSpecific\.0\.init: only with "fit": false/);
+    const half = { id: 'half', path: '${data}/models/nanodet_m_0.5x_320.onnx', family: 'nanodet' };
+    expect(errorOf({ ...minimal, models: [...minimal.models, { ...half, strategy: 'channel-pruning' }] })).toMatch(/models\.1\.strategy: only with "of"/);
+    expect(errorOf({ ...minimal, models: [...minimal.models, { ...half, of: 'yolox' }] })).toMatch(/models\.1\.of: "yolox" is not another model/);
+    expect(errorOf({ ...minimal, models: [...minimal.models, { ...half, of: 'nanodet-m', family: 'yolox' }] })).toMatch(/models\.1\.family: /);
+    expect(errorOf({ ...minimal, bootstrap: { replicates: 0 } })).toMatch(/field bootstrap\.replicates: /);
+  });
+
+  it('reads a trained variant file as one point on its model\'s curve', () => {
+    const s = parseStudy(
+      { ...minimal, models: [...minimal.models, { id: 'half', path: '${data}/models/nanodet_m_0.5x_320.onnx', family: 'nanodet', of: 'nanodet-m', strategy: 'channel-pruning' }], inputScaling: { sizes: [256] }, layerSpecific: [{ block: 'conv1x1', levels: ['P3'] }] },
+      '/x/e.json',
+    );
+    expect(s.bootstrap).toEqual({ replicates: 1000, seed: 1 });
+    expect(s.latency).toEqual({ runs: 20 });
+    const plans = planModelPoints(s, s.models[1]!, { height: 320, width: 320, side: 320 });
+    expect(plans.map((p) => [p.id, p.strategy, p.variantId])).toEqual([['nanodet-m+half@320', 'channel-pruning', 'half']]);
   });
 
   it('reports unreadable files', () => {
