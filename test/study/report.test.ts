@@ -68,10 +68,10 @@ describe('report', () => {
     expect(html).toMatch(/<td>1\.53x<\/td>/); // FLOPs cut of the light head against the baseline
   });
 
-  it('writes a CSV row per point with the 12 COCO numbers and per-group MACs', () => {
+  it('writes a CSV row per point with the 12 COCO numbers, their intervals, the latency and per-group MACs', () => {
     const lines = resultsCsv(sampleResults()).trim().split('\n');
     expect(lines).toHaveLength(10);
-    expect(lines[0]).toMatch(/^id,model,family,strategy,size,height,width,variant,macs,flops,params,AP,AP50,.*,ARl,images,seconds,error,macs:backbone\/stage2,/);
+    expect(lines[0]).toMatch(/^id,model,family,strategy,size,height,width,variant,macs,flops,params,AP,AP50,.*,ARl,images,seconds,error,AP_lo,AP_hi,.*,ARl_hi,latency_median_ms,latency_p90_ms,latency_threads,latency_runs,macs:backbone\/stage2,/);
     expect(lines[1]!.split(',')).toHaveLength(lines[0]!.split(',').length);
   });
 });
