@@ -1,5 +1,7 @@
 // The report's charts as vega-lite specs: the FLOPs-mAP trade-off (one line per model and strategy, each
-// starting from the model's baseline) and a stacked bar of FLOPs per group for each point.
+// starting from the model's baseline, 95% bootstrap error bars, each model's Pareto front across strategies),
+// mAP against measured latency, and a stacked bar of FLOPs per group for each point.
+import { placeLabels, type PlotFrame } from './labels.ts';
 import type { TopLevelSpec } from 'vega-lite';
 import { coarseGroup, compareGroupNames } from '../profiler/group-names.ts';
 import { hasMap } from './curves.ts';
@@ -16,6 +18,11 @@ export interface CurveRow {
   label: string;
   gflops: number;
   mAP: number;
+  /** 95% bootstrap interval of the mAP (%), when the point has one. */
+  lo: number | null;
+  hi: number | null;
+  /** Median warm latency (ms), when measured. */
+  latencyMs: number | null;
   description: string;
   /** The baseline sits on every line of its model; it is labelled once. */
   labelled: boolean;
@@ -60,6 +67,9 @@ export function curveRows(points: readonly PointResult[]): CurveRow[] {
           label,
           gflops,
           mAP,
+          lo: p.ci?.AP ? p.ci.AP[0] * 100 : null,
+          hi: p.ci?.AP ? p.ci.AP[1] * 100 : null,
+          latencyMs: p.latency?.medianMs ?? null,
           description: `series: ${series}; point: ${p.id}; GFLOPs: ${gflops.toFixed(3)}; mAP: ${mAP.toFixed(1)}`,
           labelled: p.strategy !== 'baseline' || lineIndex === 0,
         });
@@ -69,9 +79,48 @@ export function curveRows(points: readonly PointResult[]): CurveRow[] {
   return rows;
 }
 
+/** One row per plotted point (a baseline once), for the front, the bars and the labels. */
+function uniquePoints(rows: readonly CurveRow[]): CurveRow[] {
+  const seen = new Set<string>();
+  return rows.filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
+}
+
+/**
+ * Each model's Pareto front across strategies: the points that no other point of the model beats on both
+ * FLOPs (fewer) and mAP (higher), in FLOPs order.
+ */
+export function paretoFront(rows: readonly CurveRow[]): CurveRow[] {
+  const front: CurveRow[] = [];
+  for (const model of [...new Set(rows.map((r) => r.model))]) {
+    const mine = uniquePoints(rows.filter((r) => r.model === model)).sort((a, b) => a.gflops - b.gflops || b.mAP - a.mAP);
+    let best = -Infinity;
+    for (const r of mine) {
+      if (r.mAP > best) {
+        front.push(r);
+        best = r.mAP;
+      }
+    }
+  }
+  return front;
+}
+
+/** Padded [min, max] of the values, so that marks and labels stay inside the plot. */
+function paddedDomain(values: readonly number[], pad = 0.08): [number, number] {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const span = hi - lo || Math.abs(hi) || 1;
+  return [lo - span * pad, hi + span * pad];
+}
+
+const WIDTH = 680;
+const HEIGHT = 420;
+
 export function tradeoffSpec(rows: readonly CurveRow[], title: string): TopLevelSpec {
-  const x = { field: 'gflops', type: 'quantitative', title: 'GFLOPs (1 MAC = 2 FLOPs)', scale: { zero: false } } as const;
-  const y = { field: 'mAP', type: 'quantitative', title: 'COCO mAP (AP@[.5:.95], %)', scale: { zero: false } } as const;
+  const points = uniquePoints(rows);
+  const xDomain = paddedDomain(points.map((r) => r.gflops));
+  const yDomain = paddedDomain(points.flatMap((r) => [r.mAP, r.lo ?? r.mAP, r.hi ?? r.mAP]));
+  const x = { field: 'gflops', type: 'quantitative', title: 'GFLOPs (1 MAC = 2 FLOPs)', scale: { domain: xDomain, nice: false, zero: false } } as const;
+  const y = { field: 'mAP', type: 'quantitative', title: 'COCO mAP (AP@[.5:.95], %)', scale: { domain: yDomain, nice: false, zero: false } } as const;
   // Colour tells the models apart, the dash the strategies: each (model, strategy) pair is one line.
   const color = { field: 'model', type: 'nominal', title: 'model' } as const;
   const dashes: Record<string, number[]> = { 'input-scaling': [6, 3], 'layer-specific': [1, 0], distilled: [10, 2, 2, 2], 'channel-pruning': [1, 3], baseline: [2, 2] };
@@ -83,13 +132,32 @@ export function tradeoffSpec(rows: readonly CurveRow[], title: string): TopLevel
     scale: { domain: strategies, range: strategies.map((s) => dashes[s]!) },
     legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 300, encode: { symbols: { update: { stroke: { value: '#444' } } } } },
   } as const;
+  const frame: PlotFrame = { width: WIDTH, height: HEIGHT, x: xDomain, y: yDomain };
+  const labels = placeLabels(
+    points.map((r) => ({ x: r.gflops, y: r.mAP, text: r.label, lo: r.lo, hi: r.hi })),
+    frame,
+  );
+  const bars = points.filter((r) => r.lo !== null && r.hi !== null);
   return {
     $schema: SCHEMA,
     title,
-    width: 680,
-    height: 420,
+    width: WIDTH,
+    height: HEIGHT,
     data: { values: rows.map((r) => ({ ...r })) },
     layer: [
+      {
+        // Pareto front of each model, across strategies: wide and pale, under everything else.
+        data: { values: paretoFront(rows).map((r) => ({ ...r, description: `Pareto front of ${r.model}: ${r.id}` })) },
+        mark: { type: 'line', strokeWidth: 9, opacity: 0.18, strokeCap: 'round', strokeJoin: 'round' },
+        encoding: { x, y, color, detail: { field: 'model' }, order: { field: 'gflops', type: 'quantitative' }, description: { field: 'description' } },
+      },
+      {
+        data: {
+          values: bars.map((r) => ({ ...r, description: `95% CI of ${r.id}: ${r.lo!.toFixed(1)} to ${r.hi!.toFixed(1)} mAP` })),
+        },
+        mark: { type: 'rule', strokeWidth: 1.5, opacity: 0.7 },
+        encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color, description: { field: 'description' } },
+      },
       {
         mark: { type: 'line', point: true, strokeWidth: 2 },
         encoding: {
@@ -103,9 +171,47 @@ export function tradeoffSpec(rows: readonly CurveRow[], title: string): TopLevel
         },
       },
       {
-        transform: [{ filter: 'datum.labelled' }],
-        mark: { type: 'text', dx: 6, dy: -6, align: 'left', fontSize: 10, color: '#555' },
-        encoding: { x, y, text: { field: 'label' } },
+        data: { values: labels.map((l) => ({ ...l })) },
+        mark: { type: 'text', align: 'left', baseline: 'alphabetic', fontSize: 10, color: '#555' },
+        encoding: { x: { ...x, field: 'lx' }, y: { ...y, field: 'ly' }, text: { field: 'text' } },
+      },
+    ],
+  };
+}
+
+/** mAP against measured median latency: one point per evaluated point, with its 95% interval. */
+export function latencySpec(rows: readonly CurveRow[], threads: number): TopLevelSpec {
+  const points = uniquePoints(rows).filter((r) => r.latencyMs !== null);
+  const xDomain = paddedDomain(points.map((r) => r.latencyMs!));
+  const yDomain = paddedDomain(points.flatMap((r) => [r.mAP, r.lo ?? r.mAP, r.hi ?? r.mAP]));
+  const x = { field: 'latencyMs', type: 'quantitative', title: `median latency, ms (warm session.run, ${threads} thread${threads === 1 ? '' : 's'})`, scale: { domain: xDomain, nice: false, zero: false } } as const;
+  const y = { field: 'mAP', type: 'quantitative', title: 'COCO mAP (%)', scale: { domain: yDomain, nice: false, zero: false } } as const;
+  const color = { field: 'model', type: 'nominal', title: 'model' } as const;
+  const labels = placeLabels(
+    points.map((r) => ({ x: r.latencyMs!, y: r.mAP, text: r.label, lo: r.lo, hi: r.hi })),
+    { width: 560, height: 320, x: xDomain, y: yDomain },
+  );
+  const values = points.map((r) => ({ ...r, description: `point: ${r.id}; latency: ${r.latencyMs!.toFixed(1)} ms; mAP: ${r.mAP.toFixed(1)}` }));
+  return {
+    $schema: SCHEMA,
+    title: 'mAP against measured CPU latency',
+    width: 560,
+    height: 320,
+    data: { values },
+    layer: [
+      {
+        transform: [{ filter: 'datum.lo !== null' }],
+        mark: { type: 'rule', strokeWidth: 1.5, opacity: 0.7 },
+        encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 60 },
+        encoding: { x, y, color, shape: { field: 'strategy', type: 'nominal', title: 'strategy' }, description: { field: 'description' } },
+      },
+      {
+        data: { values: labels.map((l) => ({ ...l })) },
+        mark: { type: 'text', align: 'left', baseline: 'alphabetic', fontSize: 10, color: '#555' },
+        encoding: { x: { ...x, field: 'lx' }, y: { ...y, field: 'ly' }, text: { field: 'text' } },
       },
     ],
   };

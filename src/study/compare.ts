@@ -1,7 +1,7 @@
 // The study's answer in numbers: each light-head point against input scaling at the same FLOPs (the
 // input-scaling curve of its model, interpolated linearly), i.e. which way of removing FLOPs costs less mAP.
 import { interpolateAP, onCurve } from './curves.ts';
-import type { PointResult } from './results.ts';
+import { COMPARED_STRATEGIES, type PointResult } from './results.ts';
 
 export interface StrategyComparison {
   id: string;
@@ -17,11 +17,10 @@ export interface StrategyComparison {
 export function compareStrategies(points: readonly PointResult[]): StrategyComparison[] {
   const out: StrategyComparison[] = [];
   const scored = points.filter(onCurve);
-  const light = (q: PointResult): boolean => q.strategy === 'layer-specific' || q.strategy === 'distilled';
-  for (const p of scored.filter(light)) {
+  for (const p of scored.filter((q) => COMPARED_STRATEGIES.includes(q.strategy))) {
     const mine = scored.filter((q) => q.model === p.model);
     const base = mine.find((q) => q.strategy === 'baseline');
-    const curve = mine.filter((q) => !light(q)).sort((a, b) => a.flops - b.flops);
+    const curve = mine.filter((q) => q.strategy === 'baseline' || q.strategy === 'input-scaling').sort((a, b) => a.flops - b.flops);
     const at = interpolateAP(curve, p.flops);
     out.push({
       id: p.id,
@@ -36,7 +35,8 @@ export function compareStrategies(points: readonly PointResult[]): StrategyCompa
 }
 
 export function comparisonLine(c: StrategyComparison): string {
-  const head = `${c.id}: ${c.gflops.toFixed(3)} GFLOPs (${c.reduction.toFixed(2)}x fewer), ${c.mAP.toFixed(1)} mAP`;
+  const versus = c.reduction >= 1 ? `${c.reduction.toFixed(2)}x fewer` : `${(1 / c.reduction).toFixed(2)}x more`;
+  const head = `${c.id}: ${c.gflops.toFixed(3)} GFLOPs (${versus}), ${c.mAP.toFixed(1)} mAP`;
   if (c.inputScalingMAP === null) return `${head}; outside the input-scaling curve`;
   const delta = c.mAP - c.inputScalingMAP;
   return `${head}; input scaling at the same FLOPs: ${c.inputScalingMAP.toFixed(1)} mAP (light head ${delta >= 0 ? '+' : ''}${delta.toFixed(1)})`;

@@ -49,7 +49,14 @@ describe('report', () => {
     });
     expect(html.match(/<tr class="point/g)).toHaveLength(9);
     // a+conv1x1-P3: 0.6 GFLOPs, 19.0 mAP; input scaling passes 0.46 -> 16.0 and 0.72 -> 20.0, i.e. 18.15 at 0.6.
-    expect(html).toContain('a+conv1x1-P3@320: 0.600 GFLOPs (1.20x fewer), 19.0 mAP; input scaling at the same FLOPs: 18.2 mAP (light head +0.8)');
+    expect(html).toMatch(
+      /<tr class="comparison same" data-point="a\+conv1x1-P3@320"><td>a\+conv1x1-P3@320<\/td><td>layer-specific<\/td><td>0\.600<\/td><td>1\.20x fewer<\/td><td>19\.0<\/td><td>18\.[12]<\/td><td>\+0\.[89]<\/td><td>\[-0\.4, \+2\.0\]<\/td><td>\[-1\.5, \+3\.0\]<\/td><td>no significant difference<\/td><\/tr>/,
+    );
+    // Without paired comparisons (older results), the plain line at the same FLOPs.
+    const { comparisons: _, ...older } = sampleResults();
+    expect(await buildReportHtml(older)).toContain(
+      'a+conv1x1-P3@320: 0.600 GFLOPs (1.20x fewer), 19.0 mAP; input scaling at the same FLOPs: 18.2 mAP (light head +0.8)',
+    );
     // Self-contained: no script and nothing fetched.
     expect(html).not.toMatch(/<script|<link|src="http|href="http/);
   });
@@ -65,7 +72,7 @@ describe('report', () => {
     expect(html).toMatch(/id="no-map">No mAP in this study: the points were profiled only/);
     expect(html).not.toMatch(/id="tradeoff"/);
     expect(html).toMatch(/id="groups"/);
-    expect(html).toMatch(/<td>1\.53x<\/td>/); // FLOPs cut of the light head against the baseline
+    expect(html).toMatch(/<td>1\.53x fewer<\/td>/); // FLOPs of the light head against the baseline
   });
 
   it('writes a CSV row per point with the 12 COCO numbers, their intervals, the latency and per-group MACs', () => {
