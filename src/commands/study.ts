@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { InputError } from '../errors.ts';
 import { checkResults, type CheckReport } from '../study/check.ts';
 import { compareStrategies, comparisonLine } from '../study/compare.ts';
+import { isSignificant } from '../study/comparisons.ts';
 import { curveSummary } from '../study/html.ts';
 import { writeHtml, writeReport } from '../study/report.ts';
 import { loadResults, type PointResult } from '../study/results.ts';
@@ -164,7 +165,11 @@ export function registerStudy(program: Command): void {
       );
       if (!opts.json) {
         for (const line of curveSummary(results)) process.stdout.write(`${line}\n`);
-        for (const c of compareStrategies(results.points)) process.stdout.write(`${comparisonLine(c)}\n`);
+        for (const c of compareStrategies(results.points)) {
+          const paired = results.comparisons?.find((q) => q.point === c.id);
+          const ci = paired ? `; paired 95% CI [${(paired.ci[0] * 100).toFixed(1)}, ${(paired.ci[1] * 100).toFixed(1)}]${isSignificant(paired) ? ' (significant)' : ''}` : '';
+          process.stdout.write(`${comparisonLine(c)}${ci}\n`);
+        }
       }
     });
 

@@ -101,7 +101,7 @@ const studySchema = z
       .strict()
       .default({ replicates: 1000, seed: 1 }),
     /** Warm session.run timings per evaluated point. */
-    latency: z.object({ runs: z.number().int().min(1).max(10000).default(20) }).strict().default({ runs: 20 }),
+    latency: z.object({ runs: z.number().int().min(20).max(10000).default(20) }).strict().default({ runs: 20 }),
   })
   .strict();
 
