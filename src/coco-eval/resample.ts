@@ -219,39 +219,40 @@ export function makeResampler(index: CellIndex, matches: MatchResult, params: Re
         tpM.fill(0);
         events.fill(0);
         let fpAll = 0; // false positives at every IoU threshold
-        const step = (n: number, w: number): void => {
-          const c = code[n * A + a]!;
-          if (c === CODE_IGNORED) return;
-          if (c === CODE_FP) { fpAll += w; return; }
-          const pos = detPos[n]!;
-          const m0 = firstM[n]!;
-          for (let t = 0; t < T; t++) {
-            const f = flags[pos * AT + a * T + t]!;
-            if (f & IGNORED) continue;
-            if (f & MATCHED) {
-              const nTp = (tp[t] += w);
-              for (let m = m0; m < M; m++) tpM[m * T + t] += w;
-              const e = t * cap + events[t]++;
-              evRc[e] = nTp / gtCountKA;
-              evPr[e] = nTp / (fp[t]! + fpAll + nTp + EPS);
-            } else {
-              fp[t] += w;
-            }
-          }
-        };
         for (let it = kaItems[ka]!; it < kaItems[ka + 1]!; it++) {
           const kd = kind[it]!;
           if (kd === 0) {
             let sum = 0;
             for (let j = iA[it]!; j < iB[it]!; j++) sum += weights[runImg[j]!]!;
             fpAll += sum;
-          } else if (kd === 1) {
-            const n = iA[it]!;
-            const w = weights[detImage[n]!]!;
-            if (w > 0) step(n, w);
-          } else {
-            const w = weights[detImage[iA[it]!]!]!;
-            for (let copy = 0; copy < w; copy++) for (let n = iA[it]!; n < iB[it]!; n++) step(n, 1);
+            continue;
+          }
+          // a detection counted w times at once, or a tie block replayed w times one copy at a time
+          const weight = weights[detImage[iA[it]!]!]!;
+          if (weight === 0) continue;
+          const w = kd === 1 ? weight : 1;
+          const copies = kd === 1 ? 1 : weight;
+          for (let copy = 0; copy < copies; copy++) {
+            for (let n = iA[it]!; n < iB[it]!; n++) {
+              const c = code[n * A + a]!;
+              if (c === CODE_IGNORED) continue;
+              if (c === CODE_FP) { fpAll += w; continue; }
+              const base = detPos[n]! * AT + a * T;
+              const m0 = firstM[n]!;
+              for (let t = 0; t < T; t++) {
+                const f = flags[base + t]!;
+                if (f & IGNORED) continue;
+                if (f & MATCHED) {
+                  const nTp = (tp[t] += w);
+                  for (let m = m0; m < M; m++) tpM[m * T + t] += w;
+                  const e = t * cap + events[t]++;
+                  evRc[e] = nTp / gtCountKA;
+                  evPr[e] = nTp / (fp[t]! + fpAll + nTp + EPS);
+                } else {
+                  fp[t] += w;
+                }
+              }
+            }
           }
         }
         for (let t = 0; t < T; t++) {
