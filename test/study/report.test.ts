@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.ts';
-import { curveRows } from '../../src/study/charts.ts';
-import { buildReportHtml } from '../../src/study/html.ts';
+import { curveRows, paretoFront } from '../../src/study/charts.ts';
+import { buildReportHtml, flopsVsBaseline } from '../../src/study/html.ts';
 import { resultsCsv } from '../../src/study/report.ts';
 import type { StudyResults } from '../../src/study/results.ts';
 import { point, sampleResults } from './fixtures.ts';
@@ -24,6 +24,19 @@ describe('report', () => {
     const rows = curveRows(sampleResults().points);
     const count = (s: string) => rows.filter((r) => r.series === s).length;
     expect([count('a · input scaling'), count('a · layer-specific'), count('b · input scaling'), count('b · layer-specific')]).toEqual([3, 3, 3, 2]);
+  });
+
+  it('reads FLOPs against the baseline both ways and finds each model\'s Pareto front across strategies', () => {
+    const points = sampleResults().points;
+    const above = point('a@416', 'input-scaling', 1.2168, 0.22);
+    expect(flopsVsBaseline(above, [...points, above])).toBe('1.69x more');
+    expect(flopsVsBaseline(points[2]!, points)).toBe('2.77x fewer');
+    expect(flopsVsBaseline(points[0]!, points)).toBe('baseline');
+    // a: 192 (11.0) < 256 (16.0) < dwsep (18.0) < conv1x1 (19.0) < 320 (20.0): all on the front;
+    // b: 256 (17.0) < 320 (21.0) < conv1x1 (24.0) < 416 (25.0): all on it too; a worse-and-costlier point is not.
+    const worse = point('a+lowrank-P3@320', 'layer-specific', 0.65, 0.12);
+    const front = paretoFront(curveRows([...points, worse])).map((r) => r.id);
+    expect(front).toEqual(['a@192', 'a@256', 'a+dwsep-P3@320', 'a+conv1x1-P3@320', 'a@320', 'b@256', 'b@320', 'b+conv1x1-P3@416', 'b@416']);
   });
 
   it('flopmap report rebuilds the page from results.json alone', async () => {
