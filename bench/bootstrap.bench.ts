@@ -7,7 +7,7 @@ import { dataPath } from '../src/data-dir.ts';
 import { bootstrapBbox } from '../src/coco-eval/bootstrap.ts';
 import { evaluateBbox, loadGroundTruth, parseResults } from '../src/coco-eval/index.ts';
 import type { CocoDetection, CocoGroundTruth } from '../src/coco-eval/index.ts';
-import { detectOnly, resolveCocoDir } from '../src/scaling/index.ts';
+import { detectOnly, resolveCocoDir } from '../src/detection/index.ts';
 import { jitteredResults, replicate } from './synthetic-coco.ts';
 
 const REPLICATES = 1000;
