@@ -10,10 +10,10 @@ import { defaultParams, sortedUnique } from './params.ts';
 import { makeResampler } from './resample.ts';
 import { accumulate } from './accumulate.ts';
 import { summarizeStats } from './summarize.ts';
-import type { CocoDetection, CocoEvalParams, CocoGroundTruth, CocoStats } from './types.ts';
+import { STAT_KEYS, type CocoDetection, type CocoEvalParams, type CocoGroundTruth, type CocoStats, type StatKey } from './types.ts';
 
-export type StatKey = keyof CocoStats;
-export const BOOTSTRAP_STATS: readonly StatKey[] = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'];
+/** The 12 numbers, in pycocotools' order. */
+export const BOOTSTRAP_STATS: readonly StatKey[] = STAT_KEYS;
 
 export interface BootstrapOptions {
   replicates: number;
