@@ -2,9 +2,9 @@
 // variant builder, adapted to the StudyStages interface.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { evaluateBbox, loadGroundTruth } from '../coco-eval/index.ts';
+import { loadGroundTruth } from '../coco-eval/index.ts';
 import { bootstrapBbox } from '../coco-eval/bootstrap.ts';
-import { STAT_KEYS, type CocoStats } from '../coco-eval/index.ts';
+import { STAT_KEYS } from '../coco-eval/index.ts';
 import { PROJECT_ROOT, dataPath } from '../data-dir.ts';
 import { encodeModel } from '../onnx/model-io.ts';
 import { imageInputName } from '../onnx/image-input.ts';
@@ -71,17 +71,12 @@ async function detect(o: DetectOptions): Promise<ShardRun> {
   return { detections: run.detections, images: run.images, seconds: run.seconds };
 }
 
-function evaluate(annotationsPath: string, detections: Detection[]): CocoStats {
-  const gt = loadGroundTruth(annotationsPath);
-  return { ...evaluateBbox(gt, detections).stats };
-}
-
 function intervals(annotationsPath: string, detections: Detection[], options: { replicates: number; seed: number }): IntervalsRun {
   const gt = loadGroundTruth(annotationsPath);
   const boot = bootstrapBbox(gt, detections, options);
   const ci = { level: boot.level, replicates: options.replicates } as PointIntervals;
   for (const k of STAT_KEYS) ci[k] = boot.intervals[k];
-  return { ci, apReplicates: Array.from(boot.replicates.AP) };
+  return { stats: { ...boot.estimate }, ci, apReplicates: Array.from(boot.replicates.AP) };
 }
 
 async function latency(o: LatencyOptions): Promise<PointLatency> {
@@ -148,7 +143,6 @@ export function realStages(threads = 1): StudyStages {
     buildVariant: (model, spec: VariantSpec, family, native) =>
       isChannelPruning(spec) ? buildPruned(model, spec, family, native, threads) : buildLightHead(model, spec, family, native, threads),
     detect,
-    evaluate,
     intervals,
     latency,
   };

@@ -36,6 +36,8 @@ export interface DetectOptions {
 }
 
 export interface IntervalsRun {
+  /** The 12 numbers on all the images (evaluateBbox's), computed on the way. */
+  stats: CocoStats;
   ci: PointIntervals;
   /** AP (0..1) of each replicate, in replicate order: what paired comparisons read. */
   apReplicates: number[];
@@ -65,9 +67,7 @@ export interface StudyStages {
   /** The light-head variant, built at the model's native input (fitting runs at that size). */
   buildVariant(model: Model, spec: VariantSpec, family: FamilyName, native: { inputName: string; size: InputSize }): Promise<Model>;
   detect(options: DetectOptions): Promise<ShardRun>;
-  /** The 12 COCO numbers of `detections` against the annotations file. */
-  evaluate(annotationsPath: string, detections: Detection[]): CocoStats;
-  /** Bootstrap intervals over the images; replicate b draws the same images for every point (same seed). */
+  /** The 12 COCO numbers of `detections` and their bootstrap intervals over the images; replicate b draws the same images for every point (same seed). */
   intervals(annotationsPath: string, detections: Detection[], options: { replicates: number; seed: number }): IntervalsRun;
   /** Warm session.run timings on one prepared image. */
   latency(options: LatencyOptions): Promise<PointLatency>;

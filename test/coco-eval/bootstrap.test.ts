@@ -60,6 +60,7 @@ describe('bootstrap over images', () => {
     const a = bootstrapBbox(gt, dets, { replicates: 300, seed: 11 });
     const again = bootstrapBbox(gt, dets, { replicates: 300, seed: 11 });
     const other = bootstrapBbox(gt, dets, { replicates: 300, seed: 12 });
+    expect(a.estimate).toEqual(evaluateBbox(gt, dets).stats); // the study takes its numbers from here
     expect(again.intervals).toEqual(a.intervals);
     expect(other.intervals.AP).not.toEqual(a.intervals.AP);
     for (const k of BOOTSTRAP_STATS) {
