@@ -2,7 +2,7 @@
 // NanoDet-m on 12 images of coco206 in shards of 3, at 320 and 256 (8 units). A worker SIGKILLed while it
 // holds a unit, another joining, a coordinator SIGKILLed after its first unit and restarted, two studies on
 // one Redis, a worker with different annotations: each sweep's results.json must equal the local sweep's,
-// field for field, except the measured inference seconds.
+// field for field, except the measured inference seconds and latency.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,10 +37,10 @@ function studyFile(name: string, extra: Record<string, unknown> = {}): string {
   return file;
 }
 
-/** Results as results.json holds them, without what is measured (inference seconds) or the study's name. */
+/** Results as results.json holds them, without what is measured (inference seconds, latency) or the study's name. */
 function comparable(r: StudyResults): unknown {
   const json = JSON.parse(JSON.stringify(r)) as StudyResults;
-  return { ...json, study: '', points: json.points.map(({ seconds: _measured, ...rest }) => rest) };
+  return { ...json, study: '', points: json.points.map(({ seconds: _measured, latency: _timed, ...rest }) => rest) };
 }
 
 function resultsOf(out: string): unknown {
