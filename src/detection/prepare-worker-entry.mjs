@@ -1,6 +1,12 @@
-// Worker-thread entry (plain JS so that Node can start it without a TypeScript loader): registers tsx, as
-// bin/flopmap.js does, then loads the TypeScript worker.
-import { register } from 'tsx/esm/api';
+// Worker-thread entry, plain JS so that Node can start it without a TypeScript loader. Built into dist/ it
+// loads the compiled worker beside it; run from src/ (tests, benchmarks) it registers tsx first.
+import { existsSync } from 'node:fs';
 
-register();
-await import('./prepare-worker.ts');
+const compiled = new URL('./prepare-worker.js', import.meta.url);
+if (existsSync(compiled)) {
+  await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./prepare-worker.ts');
+}

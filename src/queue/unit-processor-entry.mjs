@@ -1,7 +1,15 @@
 // BullMQ loads a sandboxed processor with import() in a fresh worker thread: plain JS, so that it starts
-// without a TypeScript loader; it registers tsx (as bin/flopmap.js does) and hands over the TypeScript one.
-import { register } from 'tsx/esm/api';
+// without a TypeScript loader. Built into dist/ it loads the compiled processor beside it; run from src/
+// (tests) it registers tsx first.
+import { existsSync } from 'node:fs';
 
-register();
-const { default: processUnit } = await import('./unit-processor.ts');
-export default processUnit;
+const compiled = new URL('./unit-processor.js', import.meta.url);
+let module;
+if (existsSync(compiled)) {
+  module = await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  module = await import('./unit-processor.ts');
+}
+export default module.default;
