@@ -1,6 +1,10 @@
 // A synthetic COCO set at any scale for the benchmarks: the 79 images' ground truth replicated, with seeded
 // jittered, duplicated, confused and random boxes as detections (the same boxes on every run).
-import { parseGroundTruth } from '../src/coco-eval/index.ts';
+// Run directly it writes DIR/gt.json and DIR/results.json for the CLI: npx tsx bench/synthetic-coco.ts DIR [IMAGES=5056]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dataPath } from '../src/data-dir.ts';
+import { loadGroundTruth, parseGroundTruth } from '../src/coco-eval/index.ts';
 import type { CocoGroundTruth, CocoGtAnnotation } from '../src/coco-eval/index.ts';
 import { mulberry32 } from '../src/random.ts';
 
@@ -49,4 +53,35 @@ export function jitteredResults(gt: CocoGroundTruth, perImage: number, seed: num
     }
   }
   return out;
+}
+
+/** The ground truth (as a COCO instances object) and the results of a synthetic set of `images` images. */
+export function syntheticCoco(images: number, perImage = 100): { gt: CocoGroundTruth; gtJson: object; results: unknown[] } {
+  const base = loadGroundTruth(dataPath('coco', 'instances_val2017_mini.json'));
+  const gt = replicate(base, images);
+  const gtJson = {
+    images: gt.imageIds.map((id) => ({ id })),
+    categories: gt.categories,
+    annotations: gt.annotations.map((a) => ({ ...a, iscrowd: a.iscrowd ? 1 : 0 })),
+  };
+  return { gt, gtJson, results: jitteredResults(gt, perImage, images) };
+}
+
+/** Writes DIR/gt.json and DIR/results.json (the results as the pipeline writes them: JSON.stringify). */
+export function writeSyntheticCoco(dir: string, images: number): { gtPath: string; resultsPath: string; detections: number } {
+  const { gtJson, results } = syntheticCoco(images);
+  mkdirSync(dir, { recursive: true });
+  const gtPath = join(dir, 'gt.json');
+  const resultsPath = join(dir, 'results.json');
+  writeFileSync(gtPath, JSON.stringify(gtJson));
+  writeFileSync(resultsPath, JSON.stringify(results));
+  return { gtPath, resultsPath, detections: results.length };
+}
+
+if (process.argv[1]?.endsWith('synthetic-coco.ts')) {
+  const dir = process.argv[2];
+  if (!dir) throw new Error('usage: tsx bench/synthetic-coco.ts DIR [IMAGES]');
+  const images = Number(process.argv[3] ?? 5056);
+  const { detections } = writeSyntheticCoco(dir, images);
+  console.log(`${dir}: ${images} images, ${detections} detections`);
 }

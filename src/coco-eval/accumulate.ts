@@ -49,6 +49,32 @@ function mergedOrder(index: CellIndex, k: number): Int32Array {
   return sorted;
 }
 
+const MIXED = 0;
+const ALL_FALSE = 1;
+const ALL_IGNORED = 2;
+
+/**
+ * Per detection and area range, whether its T flags are all false positives (0), all ignored, or mixed: most
+ * detections are one of the first two (an unmatched box is ignored in every area range it is outside of), and
+ * accumulate then counts them in one step instead of T.
+ */
+function flagKinds(flags: Uint8Array, N: number, A: number, T: number): Uint8Array {
+  const kind = new Uint8Array(N * A);
+  for (let d = 0; d < N; d++) {
+    for (let a = 0; a < A; a++) {
+      const base = (d * A + a) * T;
+      let or = 0;
+      let and = 0xff;
+      for (let t = 0; t < T; t++) {
+        or |= flags[base + t];
+        and &= flags[base + t];
+      }
+      kind[d * A + a] = or === 0 ? ALL_FALSE : and & IGNORED ? ALL_IGNORED : MIXED;
+    }
+  }
+  return kind;
+}
+
 export function accumulate(
   index: CellIndex,
   matches: MatchResult,
@@ -66,10 +92,12 @@ export function accumulate(
   const precision = new Float64Array(T * R * K * A * M).fill(-1);
   const recall = new Float64Array(T * K * A * M).fill(-1);
   const tp = new Int32Array(AT);
-  const fp = new Int32Array(AT);
+  const fp = new Int32Array(AT); // false positives counted one (a, t) at a time
+  const fpAll = new Int32Array(A); // detections that are false positives at every t of area range a
   const events = new Int32Array(AT); // true positives so far, per (a, t)
   let evRc = new Float64Array(0); // [at * capacity + e]
   let evPr = new Float64Array(0);
+  const kind = flagKinds(flags, index.dtArea.length, A, T);
 
   for (let k = 0; k < K; k++) {
     let capacity = 0; // at most one true positive per non-ignored gt
@@ -87,20 +115,30 @@ export function accumulate(
       const nd = kept.length;
       tp.fill(0);
       fp.fill(0);
+      fpAll.fill(0);
       events.fill(0);
       for (let j = 0; j < nd; j++) {
-        const base = kept[j] * AT;
-        for (let at = 0; at < AT; at++) {
-          const f = flags[base + at];
-          if (f & IGNORED) continue;
-          if (f & MATCHED) {
-            const a = (at / T) | 0;
-            const n = ++tp[at];
-            const e = at * capacity + events[at]++;
-            evRc[e] = n / npig[k * A + a];
-            evPr[e] = n / (fp[at] + n + EPS);
-          } else {
-            fp[at]++;
+        const d = kept[j];
+        for (let a = 0; a < A; a++) {
+          const how = kind[d * A + a];
+          if (how === ALL_IGNORED) continue;
+          if (how === ALL_FALSE) {
+            fpAll[a]++;
+            continue;
+          }
+          const base = d * AT + a * T;
+          for (let t = 0; t < T; t++) {
+            const f = flags[base + t];
+            if (f & IGNORED) continue;
+            const at = a * T + t;
+            if (f & MATCHED) {
+              const n = ++tp[at];
+              const e = at * capacity + events[at]++;
+              evRc[e] = n / npig[k * A + a];
+              evPr[e] = n / (fp[at] + fpAll[a] + n + EPS);
+            } else {
+              fp[at]++;
+            }
           }
         }
       }

@@ -5,6 +5,8 @@
 //     the largest maxDets before matching.
 // Cells are laid out category-major, images in ascending id order: the order in which accumulate() concatenates
 // them. With useCats false there is one pooled "category" and a cell lists its categories in catIds order.
+import { isDetectionArrays, toDetectionArrays, type DetectionArrays } from './detection-arrays.ts';
+import { idLookup } from './id-lookup.ts';
 import type { CocoDetection, CocoGroundTruth } from './types.ts';
 
 /** Flat per-cell arrays; cell c covers [start[c], start[c + 1]). */
@@ -44,14 +46,12 @@ function groupByKey(keyOf: Int32Array, keys: number): { order: Int32Array; start
 
 /**
  * Sorts the first n items by descending score, keeping the given order among equal scores (what
- * np.argsort(-score, kind='mergesort') does): insertion sort for the usual handful, a stable sort beyond.
+ * np.argsort(-score, kind='mergesort') does): insertion sort for the usual handful, a sort beyond. Items come in
+ * ascending order, so the item itself breaks ties.
  */
 function sortByScoreStable(items: Int32Array, n: number, score: Float64Array): void {
   if (n > 32) {
-    // positions in `items` break ties, so that any sort algorithm gives the stable order
-    const sorted = Array.from(items.subarray(0, n), (item, pos) => ({ item, pos }))
-      .sort((x, y) => score[y.item] - score[x.item] || x.pos - y.pos);
-    for (let i = 0; i < n; i++) items[i] = sorted[i].item;
+    items.subarray(0, n).sort((x, y) => score[y] - score[x] || x - y);
     return;
   }
   for (let i = 1; i < n; i++) {
@@ -68,7 +68,7 @@ function sortByScoreStable(items: Int32Array, n: number, score: Float64Array): v
 
 export function buildCellIndex(
   gt: CocoGroundTruth,
-  detections: readonly CocoDetection[],
+  detections: readonly CocoDetection[] | DetectionArrays,
   imgIds: readonly number[],
   catIds: readonly number[],
   useCats: boolean,
@@ -77,15 +77,13 @@ export function buildCellIndex(
   const I = imgIds.length;
   const K = catIds.length;
   const Kc = useCats ? K : 1;
-  const imageIndex = new Map<number, number>();
-  imgIds.forEach((id, i) => imageIndex.set(id, i));
-  const categoryIndex = new Map<number, number>();
-  catIds.forEach((id, k) => categoryIndex.set(id, k));
+  const imageIndex = idLookup(imgIds);
+  const categoryIndex = idLookup(catIds);
   // Fine key: image-major (i * K + k) so that a pooled cell's categories are contiguous, in catIds order.
   const fineKey = (imageId: number, categoryId: number): number => {
-    const i = imageIndex.get(imageId);
-    const k = categoryIndex.get(categoryId);
-    return i === undefined || k === undefined ? -1 : i * K + k;
+    const i = imageIndex(imageId);
+    const k = categoryIndex(categoryId);
+    return i < 0 || k < 0 ? -1 : i * K + k;
   };
   // Fine-key ranges [lo, hi) of cell (kc, i), in cell order (category-major, then image).
   const cellCount = Kc * I;
@@ -124,8 +122,9 @@ export function buildCellIndex(
   gtStart[cellCount] = g;
 
   // Detections: file order within a cell, then a stable sort by descending score, then the maxDet cut.
-  const dtKeys = new Int32Array(detections.length);
-  for (let j = 0; j < detections.length; j++) dtKeys[j] = fineKey(detections[j].image_id, detections[j].category_id);
+  const dets = isDetectionArrays(detections) ? detections : toDetectionArrays(detections);
+  const dtKeys = new Int32Array(dets.count);
+  for (let j = 0; j < dets.count; j++) dtKeys[j] = fineKey(dets.imageId[j], dets.categoryId[j]);
   const dtGroups = groupByKey(dtKeys, I * K);
   const nAll = dtGroups.order.length;
   const dtStart = new Int32Array(cellCount + 1);
@@ -133,14 +132,8 @@ export function buildCellIndex(
   const dtArea = new Float64Array(nAll);
   const dtScore = new Float64Array(nAll);
   const dtRank = new Int32Array(nAll);
-  const score = new Float64Array(detections.length);
-  const boxes = new Float64Array(detections.length * 4);
-  for (let j = 0; j < detections.length; j++) {
-    if (dtKeys[j] < 0) continue;
-    const det = detections[j];
-    score[j] = det.score;
-    boxes.set(det.bbox, j * 4);
-  }
+  const score = dets.score;
+  const boxes = dets.bbox;
   let cell = new Int32Array(256);
   let d = 0;
   for (let c = 0; c < cellCount; c++) {

@@ -2,6 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { accumulate } from './accumulate.ts';
 import { buildCellIndex } from './cell-index.ts';
+import type { DetectionArrays } from './detection-arrays.ts';
 import { matchAll } from './match.ts';
 import { defaultParams, sortedUnique } from './params.ts';
 import { perCategoryAP, precisionRecallCurves, summarizeStats } from './summarize.ts';
@@ -14,7 +15,7 @@ import type { CocoDetection, CocoEvalParams, CocoEvalResult, CocoGroundTruth } f
  */
 export function evaluateBbox(
   gt: CocoGroundTruth,
-  detections: readonly CocoDetection[],
+  detections: readonly CocoDetection[] | DetectionArrays,
   params: Partial<CocoEvalParams> = {},
 ): CocoEvalResult {
   const p: Required<CocoEvalParams> = {

@@ -1,6 +1,7 @@
 // COCO bbox evaluation: a port of pycocotools' COCOeval (iouType 'bbox') on typed arrays.
 export { loadGroundTruth, parseGroundTruth, readAnnotations, type AnnotationsFile } from './ground-truth.ts';
-export { loadResults, parseResults } from './results.ts';
+export { loadResultArrays, loadResults, parseResults } from './results.ts';
+export { toDetectionArrays, type DetectionArrays } from './detection-arrays.ts';
 export { evaluateBbox } from './evaluate.ts';
 export { defaultParams, linspace } from './params.ts';
 export { summaryLines, formatFixed } from './format.ts';

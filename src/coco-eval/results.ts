@@ -1,11 +1,39 @@
 // Loads and validates a COCO results file (a JSON list of {image_id, category_id, bbox, score}) against its
 // ground truth, as pycocotools' COCO.loadRes does (it asserts that every result image is a ground-truth image).
+import { readFileSync } from 'node:fs';
 import { fileError } from '../errors.ts';
+import { toDetectionArrays, type DetectionArrays } from './detection-arrays.ts';
+import { idLookup } from './id-lookup.ts';
 import { bboxProblem, isRecord, readJsonFile, show } from './json-file.ts';
+import { scanResults } from './results-scan.ts';
 import type { BBox, CocoDetection, CocoGroundTruth } from './types.ts';
 
 export function loadResults(path: string, gt: CocoGroundTruth): CocoDetection[] {
   return parseResults(readJsonFile(path, 'results file'), gt, path);
+}
+
+/**
+ * The same detections as loadResults, as typed arrays: a file in the usual shape is scanned byte by byte (see
+ * results-scan.ts); any other file goes through JSON.parse and parseResults, so errors read the same.
+ */
+export function loadResultArrays(path: string, gt: CocoGroundTruth): DetectionArrays {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw fileError(path, 'no such results file');
+    throw fileError(path, `cannot read the results file (${code ?? String(err)})`);
+  }
+  const scanned = scanResults(bytes, idLookup(gt.imageIds), idLookup(gt.categories.map((c) => c.id)));
+  if (scanned) return scanned;
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw fileError(path, `malformed JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return toDetectionArrays(parseResults(json, gt, path));
 }
 
 /**

@@ -1,7 +1,7 @@
 // `flopmap coco-eval --annotations GT.json --results RES.json [--json]`: scores a COCO results file with the
 // pycocotools bbox protocol and prints the 12 summary numbers (or JSON: stats and per-category AP).
 import type { Command } from 'commander';
-import { evaluateBbox, loadGroundTruth, loadResults, summaryLines } from '../coco-eval/index.ts';
+import { evaluateBbox, loadGroundTruth, loadResultArrays, summaryLines } from '../coco-eval/index.ts';
 
 export function registerCocoEval(program: Command): void {
   program
@@ -12,7 +12,7 @@ export function registerCocoEval(program: Command): void {
     .option('--json', 'print { stats, per_category_AP } as JSON')
     .action((options: { annotations: string; results: string; json?: boolean }) => {
       const gt = loadGroundTruth(options.annotations);
-      const detections = loadResults(options.results, gt);
+      const detections = loadResultArrays(options.results, gt);
       const result = evaluateBbox(gt, detections);
       if (options.json) {
         process.stdout.write(`${JSON.stringify({ stats: result.stats, per_category_AP: result.perCategoryAP }, null, 1)}\n`);
