@@ -4,9 +4,10 @@
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { defaultParams, summaryLines } from '../coco-eval/index.ts';
+import { defaultParams, loadGroundTruth, summaryLines } from '../coco-eval/index.ts';
 import { InputError } from '../errors.ts';
-import { FAMILY_NAMES, getFamily, resolveCocoDir, runDetection, type FamilyName } from '../detection/index.ts';
+import { FAMILY_NAMES, getFamily, listAnnotatedImages, resolveCocoDir, runDetection, type FamilyName } from '../detection/index.ts';
+import { assertImagesExist } from '../detection/coco-dir.ts';
 import { giga } from '../units.ts';
 import { positiveInt } from './options.ts';
 
@@ -56,6 +57,10 @@ export function registerEval(program: Command): void {
       }
       const family = getFamily(options.family);
       const paths = resolveCocoDir(options.coco ?? '.', { imagesDir: options.images, annotationsPath: options.annotations });
+      const limit = positiveInt('--limit', options.limit);
+      // Every listed image must be there before the model loads: a missing one fails now, not after the others ran.
+      const listed = listAnnotatedImages(loadGroundTruth(paths.annotationsPath));
+      assertImagesExist(paths.imagesDir, limit === undefined ? listed : listed.slice(0, limit), paths.annotationsPath);
       const showProgress = !options.json && process.stderr.isTTY === true;
       const bar = showProgress
         ? new cliProgress.SingleBar({ format: 'eval {bar} {value}/{total} images | {eta_formatted} left', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic)
@@ -69,7 +74,7 @@ export function registerEval(program: Command): void {
           imagesDir: paths.imagesDir,
           annotationsPath: paths.annotationsPath,
           size: positiveInt('--size', options.size),
-          limit: positiveInt('--limit', options.limit),
+          limit,
           threads: positiveInt('--threads', options.threads),
           decode: {
             ...(options.scoreThreshold !== undefined && { scoreThreshold: fraction('--score-threshold', options.scoreThreshold) }),

@@ -1,10 +1,10 @@
 // `flopmap sweep`, `flopmap report`, `flopmap check`: the study commands. They parse, print and set exit
 // codes; the work lives in src/study.
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { InputError } from '../errors.ts';
-import { checkResults, type CheckReport } from '../study/check.ts';
+import { assertComparable, checkResults, type CheckReport } from '../study/check.ts';
 import { compareStrategies, comparisonLine } from '../study/compare.ts';
 import { isSignificant } from '../study/comparisons.ts';
 import { curveSummary } from '../study/html.ts';
@@ -14,6 +14,8 @@ import type { StudyEvent } from '../study/runner.ts';
 import { loadStudy, type Study } from '../study/schema.ts';
 import type { StudyStages } from '../study/stages.ts';
 import type { QueueCoordinator } from '../queue/coordinator.ts';
+import { lockReportFolder } from '../study/lock.ts';
+import { checkStudyFiles } from '../study/study-files.ts';
 import { giga } from '../units.ts';
 
 function positiveInt(flag: string, text: string): number {
@@ -127,19 +129,29 @@ async function openQueue(url: string, study: Study, stages: StudyStages): Promis
   };
 }
 
+/**
+ * reports/NAME for experiments/NAME.json: the report folder follows the study file's name, not its `name`
+ * field, so a copied study file never writes into its original's folder.
+ */
+export function defaultReportDir(studyFile: string): string {
+  return join('reports', basename(studyFile, extname(studyFile)));
+}
+
 export function registerStudy(program: Command): void {
   program
     .command('sweep')
     .description('run a study (experiments/NAME.json): every model variant x input size, profiled, run and scored; writes reports/NAME/')
     .argument('<study>', 'study file, e.g. experiments/default.json')
-    .option('--out <dir>', 'report folder (default: reports/<study name>)')
+    .option('--out <dir>', 'report folder (default: reports/<study file name without .json>)')
     .option('--threads <n>', 'onnxruntime threads (overrides the study file)')
     .option('--json', 'print results.json to stdout')
     .option('--queue <url>', 'hand the units to `flopmap worker`s over this Redis, redis://HOST:PORT (same results as a local sweep)')
     .action(async (file: string, opts: { out?: string; threads?: string; json?: boolean; queue?: string }) => {
       const study = loadStudy(file);
+      checkStudyFiles(study);
       const threads = opts.threads === undefined ? undefined : positiveInt('--threads', opts.threads);
-      const outDir = resolve(opts.out ?? join('reports', study.name));
+      const outDir = resolve(opts.out ?? defaultReportDir(file));
+      const release = lockReportFolder(outDir);
       const { realStages } = await import('../study/real-stages.ts');
       const { runStudy } = await import('../study/runner.ts');
       const stages = realStages(threads ?? study.threads);
@@ -154,6 +166,7 @@ export function registerStudy(program: Command): void {
       } finally {
         progress.stop();
         await queued?.close();
+        release();
       }
       const files = await writeReport(outDir, results);
       if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
@@ -197,7 +210,10 @@ export function registerStudy(program: Command): void {
       if (!Number.isFinite(tolerance) || tolerance < 0 || tolerance >= 1) {
         throw new InputError(`--tolerance ${opts.tolerance}: must be a number in [0, 1)`);
       }
-      const report = checkResults(loadResults(opts.baseline), loadResults(opts.current), tolerance);
+      const baseline = loadResults(opts.baseline);
+      const current = loadResults(opts.current);
+      assertComparable(baseline, current, opts.baseline, opts.current);
+      const report = checkResults(baseline, current, tolerance);
       if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else printCheck(report, opts.baseline, opts.current);
       if (report.regressed.length > 0) process.exitCode = 1;

@@ -8,7 +8,8 @@ import { InputError } from '../errors.ts';
 import { loadModel, saveModel } from '../onnx/model-io.ts';
 import type { Model } from '../onnx/proto.ts';
 import { groupSum, profileModel, type Profile } from '../profiler/index.ts';
-import { FAMILY_NAMES, type FamilyName } from '../detection/families/index.ts';
+import { FAMILY_NAMES, getFamily, type FamilyName } from '../detection/families/index.ts';
+import { imageInputName, imageInputSize } from '../onnx/image-input.ts';
 import { dataPath } from '../data-dir.ts';
 import { BLOCKS, SUBNETS, buildVariant, type BlockName, type Subnet, type VariantOptions, type VariantResult } from '../variants/index.ts';
 import { nonNegativeInt, positiveInt, positiveNumber } from './options.ts';
@@ -78,6 +79,26 @@ function report(result: VariantResult, before: Profile, after: Profile, levels: 
   return lines.join('\n') + '\n';
 }
 
+/**
+ * The input shape a dynamic graph is profiled at when no --input names it: graph surgery does not depend on the
+ * size, only the reported MACs do. The family's default (RetinaNet 800 -> 800x1216) with --family, else 640x640
+ * (a multiple of 128, the largest stride, P7). Undefined for a static graph or a given --input.
+ */
+function defaultInputShape(
+  model: Model,
+  family: FamilyName | undefined,
+  given: Record<string, number[]>,
+): { name: string; shape: number[]; source: string } | undefined {
+  const name = imageInputName(model);
+  if (given[name] || imageInputSize(model)) return undefined;
+  if (family) {
+    const f = getFamily(family);
+    const [h, w] = f.representativeInput(f.defaultSize);
+    return { name, shape: [1, 3, h, w], source: `the ${family} default size ${f.defaultSize}` };
+  }
+  return { name, shape: [1, 3, 640, 640], source: 'no --family: 640x640, a multiple of the largest stride' };
+}
+
 export function registerVariant(program: Command): void {
   program
     .command('variant')
@@ -91,7 +112,7 @@ export function registerVariant(program: Command): void {
     .option('--rank <R>', 'inner width of lowrank/bottleneck blocks')
     .option('--ratio <X>', 'inner width as a fraction of min(cin, cout) when no --rank (default 0.5)')
     .option('--fit [COCO_DIR]', 'fit the blocks on calibration images (DIR/calib or DIR; default the shared coco/calib)')
-    .addOption(new Option('--family <name>', 'preprocessing of the calibration images (with --fit)').choices([...FAMILY_NAMES]))
+    .addOption(new Option('--family <name>', 'family of the model: preprocessing of the calibration images (--fit needs it) and the default input size of a dynamic graph').choices([...FAMILY_NAMES]))
     .option('--images <N>', 'calibration images used by --fit', '32')
     .option('--size <S>', 'input size of the calibration images (default: the static export\'s, else the family\'s)')
     .addOption(new Option('--init <how>', 'weights without --fit: svd (projection of the original) or random (He, to retrain)').choices(['svd', 'random']))
@@ -113,6 +134,8 @@ export function registerVariant(program: Command): void {
         if (!name) throw new InputError(`--input ${spec}: name the input, e.g. images=1x3x800x1216`);
         inputShapes[name] = shape;
       }
+      const defaulted = defaultInputShape(model, opts.family as FamilyName | undefined, inputShapes);
+      if (defaulted) inputShapes[defaulted.name] = defaulted.shape;
       const levels = opts.levels.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
       const subnets = list('--subnets', opts.subnets, [...SUBNETS]) as Subnet[];
       const predictors = opts.predictors === 'none' ? [] : (list('--predictors', opts.predictors, [...SUBNETS]) as Subnet[]);
@@ -191,9 +214,13 @@ export function registerVariant(program: Command): void {
           macs: { before: before.totals.macs, after: after.totals.macs, headBefore: headMacs(before, levels), headAfter: headMacs(after, levels) },
           fit: result.fit,
           distill: result.distill,
+          ...(defaulted && { input: { name: defaulted.name, shape: defaulted.shape, defaultedFrom: defaulted.source } }),
         };
         process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
       } else {
+        if (defaulted) {
+          process.stdout.write(`dynamic input: MACs below are at ${defaulted.name}=${defaulted.shape.join('x')} (${defaulted.source}); --input NAME=1x3xHxW sets another\n`);
+        }
         process.stdout.write(report(result, before, after, levels, opts.output));
       }
     });

@@ -43,3 +43,11 @@ export function listAnnotatedImages(gt: CocoGroundTruth): CocoImageEntry[] {
     return { id: img.id, fileName: img.fileName };
   });
 }
+
+/** Throws, naming the first one, when an image the annotations list is not in the image folder. */
+export function assertImagesExist(imagesDir: string, entries: readonly CocoImageEntry[], annotationsPath: string): void {
+  for (const e of entries) {
+    const path = join(imagesDir, e.fileName);
+    if (!existsSync(path)) throw fileError(path, `no such image (image ${e.id}, listed in ${annotationsPath}); nothing was run`);
+  }
+}

@@ -2,8 +2,9 @@
 // A point regresses when its mAP per GFLOP falls by more than the tolerance, or when its mAP falls below
 // the baseline's curve interpolated at the point's FLOPs (so a variant that got lighter but lost more
 // accuracy than the baseline trade-off allows is caught too). Profile-only points compare FLOPs.
+import { InputError } from '../errors.ts';
 import { interpolateAP, onCurve, type ScoredPoint } from './curves.ts';
-import type { PointResult, StudyResults } from './results.ts';
+import type { ImageSet, PointResult, StudyResults } from './results.ts';
 import { giga } from '../units.ts';
 
 export interface PointCheck {
@@ -84,6 +85,29 @@ function checkPoint(b: PointResult, c: PointResult | undefined, baseline: StudyR
 }
 
 /** `tolerance`: allowed relative drop (0.02 = 2%) of mAP per GFLOP and of mAP at the same FLOPs. */
+/**
+ * Refuses (InputError, exit 2) to compare results of different studies or image sets: the gate's numbers only
+ * mean something against a baseline of the same study on the same images. Files that predate the recorded
+ * image set are compared by their image count.
+ */
+export function assertComparable(baseline: StudyResults, current: StudyResults, baselineFile: string, currentFile: string): void {
+  const differs = (what: string, b: string, c: string) =>
+    new InputError(`${currentFile}: cannot be checked against ${baselineFile}: ${what} differs (baseline ${b}, current ${c})`);
+  if (baseline.study !== current.study) throw differs('the study', `"${baseline.study}"`, `"${current.study}"`);
+  if (baseline.evaluated !== current.evaluated) throw differs('evaluation', String(baseline.evaluated), String(current.evaluated));
+  if (baseline.images !== current.images) throw differs('the image set', `${baseline.images} images`, `${current.images} images`);
+  const b = baseline.imageSet;
+  const c = current.imageSet;
+  if (b && c) {
+    const ids = (s: ImageSet) => s.ids.join(',');
+    if (ids(b) !== ids(c)) {
+      const first = b.ids.findIndex((id, i) => id !== c.ids[i]);
+      throw differs('the image set', `image ids ... ${b.ids[first]}`, `${c.ids[first]} at position ${first}`);
+    }
+    if (b.annotations !== c.annotations) throw differs('the annotations of the image set', `hash ${b.annotations}`, `hash ${c.annotations}`);
+  }
+}
+
 export function checkResults(baseline: StudyResults, current: StudyResults, tolerance = 0.02): CheckReport {
   const byId = new Map(current.points.map((p) => [p.id, p]));
   const points = baseline.points.filter((b) => !b.error).map((b) => checkPoint(b, byId.get(b.id), baseline, tolerance));

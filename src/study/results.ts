@@ -81,11 +81,21 @@ export interface StudyResults {
   evaluated: boolean;
   /** Evaluation images per point. */
   images: number;
+  /**
+   * The evaluated images: their ids (ascending) and the hash of the annotations evaluated (the study cache's
+   * key of that file); null for a profile-only study. Absent in files written before it was recorded.
+   */
+  imageSet?: ImageSet | null;
   points: PointResult[];
   /** Present when the study computed intervals: the replicates and their seed. */
   bootstrap?: { replicates: number; seed: number };
   latency?: { runs: number };
   comparisons?: Comparison[];
+}
+
+export interface ImageSet {
+  ids: number[];
+  annotations: string;
 }
 
 const pair = z.tuple([z.number(), z.number()]);
@@ -134,6 +144,7 @@ const resultsSchema = z.object({
   description: z.string().optional(),
   evaluated: z.boolean().optional(),
   images: z.number().optional(),
+  imageSet: z.object({ ids: z.array(z.number()), annotations: z.string() }).nullable().optional(),
   points: z.array(pointSchema),
   bootstrap: z.object({ replicates: z.number(), seed: z.number() }).optional(),
   latency: z.object({ runs: z.number() }).optional(),
@@ -156,6 +167,7 @@ export function parseResults(json: unknown, file: string): StudyResults {
     description: r.description,
     evaluated: r.evaluated ?? points.some((p) => p.stats !== null),
     images: r.images ?? Math.max(0, ...points.map((p) => p.images)),
+    ...(r.imageSet === undefined ? {} : { imageSet: r.imageSet }),
     points,
     ...(r.bootstrap ? { bootstrap: r.bootstrap } : {}),
     ...(r.latency ? { latency: r.latency } : {}),

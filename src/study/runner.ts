@@ -257,6 +257,7 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
     description: study.description,
     evaluated: evalSet !== null,
     images: evalSet?.imageIds.length ?? 0,
+    imageSet: evalSet ? { ids: evalSet.imageIds, annotations: evalSet.key } : null,
     points,
     ...(evalSet ? { bootstrap: study.bootstrap, latency: study.latency, comparisons: pairedComparisons(points, replicates) } : {}),
   };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.ts';
-import { checkResults } from '../../src/study/check.ts';
+import { assertComparable, checkResults } from '../../src/study/check.ts';
 import { interpolateAP, onCurve } from '../../src/study/curves.ts';
 import type { StudyResults } from '../../src/study/results.ts';
 import { point, sampleResults, stats } from './fixtures.ts';
@@ -61,6 +61,19 @@ describe('check gate', () => {
     expect(checkResults(flopsOnly, heavier).regressed).toEqual(['r@800']);
   });
 
+  it('refuses to compare other studies or image sets, saying what differs', () => {
+    const withSet = { ...base, imageSet: { ids: Array.from({ length: 20 }, (_, i) => i + 1), annotations: 'aaa' } };
+    const ok = () => assertComparable(withSet, structuredClone(withSet), 'base.json', 'cur.json');
+    expect(ok).not.toThrow();
+    const refused = (cur: StudyResults) => () => assertComparable(withSet, cur, 'base.json', 'cur.json');
+    expect(refused({ ...withSet, study: 'other' })).toThrow(/cur\.json: cannot be checked against base\.json: the study differs \(baseline "sample", current "other"\)/);
+    expect(refused({ ...withSet, images: 60 })).toThrow(/the image set differs \(baseline 20 images, current 60 images\)/);
+    expect(refused({ ...withSet, imageSet: { ids: [...withSet.imageSet.ids.slice(0, 19), 99], annotations: 'aaa' } })).toThrow(/image set differs/);
+    expect(refused({ ...withSet, imageSet: { ...withSet.imageSet, annotations: 'bbb' } })).toThrow(/annotations of the image set differs/);
+    // a file from before the image set was recorded is compared by its image count
+    expect(() => assertComparable(base, withSet, 'base.json', 'cur.json')).not.toThrow();
+  });
+
   it('interpolates linearly and never extrapolates', () => {
     const curve = [point('a@192', 'input-scaling', 0.2, 0.1), point('a@320', 'baseline', 0.6, 0.2)].filter(onCurve);
     expect(curve).toHaveLength(2);
@@ -71,10 +84,11 @@ describe('check gate', () => {
 
   it('CLI: exit 1 naming the regressed points, 0 when fine, 2 on a bad file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flopmap-check-'));
-    const files = { base: join(dir, 'base.json'), cur: join(dir, 'cur.json'), bad: join(dir, 'bad.json') };
+    const files = { base: join(dir, 'base.json'), cur: join(dir, 'cur.json'), bad: join(dir, 'bad.json'), other: join(dir, 'other.json') };
     writeFileSync(files.base, JSON.stringify(base));
     writeFileSync(files.cur, JSON.stringify(withPoint(base, 'b@320', (p) => (p.stats = stats(0.1)))));
     writeFileSync(files.bad, JSON.stringify({ study: 'x', points: [{ id: 'p' }] }));
+    writeFileSync(files.other, JSON.stringify({ ...base, images: 60 }));
     const out: string[] = [];
     const err: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
@@ -92,6 +106,7 @@ describe('check gate', () => {
       expect(await run('--baseline', files.base, '--current', files.base)).toBe(0);
       expect(await run('--baseline', files.bad, '--current', files.base)).toBe(2);
       expect(await run('--baseline', files.base, '--current', files.base, '--tolerance', 'lots')).toBe(2);
+      expect(await run('--baseline', files.base, '--current', files.other)).toBe(2);
     } finally {
       process.stdout.write = write;
       process.stderr.write = writeErr;
@@ -99,5 +114,6 @@ describe('check gate', () => {
     expect(out.join('')).toMatch(/REGRESSED b@320/);
     expect(out.join('')).toMatch(/1 point\(s\) regressed .*: b@320\n/);
     expect(err.join('')).toMatch(/bad\.json: not a flopmap results\.json: field points\.0\.model/);
+    expect(err.join('')).toMatch(/other\.json: cannot be checked against .*base\.json: the image set differs/);
   });
 });

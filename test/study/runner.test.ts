@@ -45,6 +45,11 @@ describe(`sweep runner`, () => {
       ['nanodet-m@256', 'input-scaling', 3, undefined],
     ]);
     expect(r1.points[0]!.stats!.AP).toBeGreaterThan(0);
+    // results.json names its study and image set (the 3 lowest ids of coco206, the hash of their annotations)
+    expect(r1.study).toBe('resume');
+    expect(r1.imageSet?.ids).toHaveLength(3);
+    expect(r1.imageSet?.ids).toEqual([...r1.imageSet!.ids].sort((a, b) => a - b));
+    expect(r1.imageSet?.annotations).toMatch(/^[0-9a-f]{16,}$/);
     expect(r1.points[1]!.flops).toBeLessThan(r1.points[0]!.flops * 0.7); // (256/320)^2 = 0.64 of the convs
     expect(events.filter((e) => e.kind === 'point-end')).toHaveLength(2);
 
