@@ -142,7 +142,7 @@ export function buildCellIndex(
     const n = dtGroups.start[cellHi[c]] - lo;
     if (n === 0) continue;
     if (n > cell.length) cell = new Int32Array(Math.max(n, cell.length * 2));
-    cell.set(dtGroups.order.subarray(lo, lo + n));
+    for (let q = 0; q < n; q++) cell[q] = dtGroups.order[lo + q]; // no subarray object per cell
     sortByScoreStable(cell, n, score);
     const kept = Math.min(n, maxDet);
     for (let r = 0; r < kept; r++, d++) {

@@ -50,6 +50,18 @@ export function matchAll(
       const d0 = dtStart[c];
       const D = dtStart[c + 1] - d0;
       if (G === 0 && D === 0) continue; // evaluateImg returns None
+      if (G === 0) {
+        // No ground truth: nothing matches, and a detection is ignored at every threshold of the area ranges
+        // its area is outside of (the general path below gives the same flags, T times slower).
+        for (let d = 0; d < D; d++) {
+          const ar = dtArea[d0 + d];
+          const base = (d0 + d) * AT;
+          for (let a = 0; a < A; a++) {
+            if (ar < areaRng[a][0] || ar > areaRng[a][1]) flags.fill(IGNORED, base + a * T, base + a * T + T);
+          }
+        }
+        continue;
+      }
       if (G > order.length) {
         const size = Math.max(G, order.length * 2);
         order = new Int32Array(size);
