@@ -152,20 +152,24 @@ export function registerStudy(program: Command): void {
       const threads = opts.threads === undefined ? undefined : positiveInt('--threads', opts.threads);
       const outDir = resolve(opts.out ?? defaultReportDir(file));
       const release = lockReportFolder(outDir);
-      const { realStages } = await import('../study/real-stages.ts');
-      const { runStudy } = await import('../study/runner.ts');
-      const stages = realStages(threads ?? study.threads);
-      if (opts.queue !== undefined && !study.data.evaluate) process.stderr.write('sweep: profile-only study, nothing to queue; sweeping here\n');
-      const queued = opts.queue === undefined || !study.data.evaluate ? undefined : await openQueue(opts.queue, study, stages);
-      // Queued points run side by side, so the per-point bar would jump about: plain lines instead.
-      const progress = progressReporter(Boolean(process.stderr.isTTY) && !queued);
       const started = Date.now();
       let results;
       try {
-        results = await runStudy(study, { outDir, stages, threads, onEvent: progress.onEvent, executor: queued?.coordinator });
+        // Everything from here on releases the lock on the way out, an unreachable queue included.
+        const { realStages } = await import('../study/real-stages.ts');
+        const { runStudy } = await import('../study/runner.ts');
+        const stages = realStages(threads ?? study.threads);
+        if (opts.queue !== undefined && !study.data.evaluate) process.stderr.write('sweep: profile-only study, nothing to queue; sweeping here\n');
+        const queued = opts.queue === undefined || !study.data.evaluate ? undefined : await openQueue(opts.queue, study, stages);
+        // Queued points run side by side, so the per-point bar would jump about: plain lines instead.
+        const progress = progressReporter(Boolean(process.stderr.isTTY) && !queued);
+        try {
+          results = await runStudy(study, { outDir, stages, threads, onEvent: progress.onEvent, executor: queued?.coordinator });
+        } finally {
+          progress.stop();
+          await queued?.close();
+        }
       } finally {
-        progress.stop();
-        await queued?.close();
         release();
       }
       const files = await writeReport(outDir, results);

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.ts';
+import { PROJECT_ROOT } from '../../src/data-dir.ts';
 import { lockReportFolder } from '../../src/study/lock.ts';
 
 describe('one sweep per report folder', () => {
@@ -16,6 +18,21 @@ describe('one sweep per report folder', () => {
     release();
     expect(existsSync(join(dir, 'sweep.lock'))).toBe(false);
     lockReportFolder(dir)();
+  });
+
+  it('a sweep that fails before running (an unreachable queue) leaves no lock behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flopmap-lock-'));
+    const study = join(PROJECT_ROOT, 'experiments', 'ci-gate.json');
+    const err: string[] = [];
+    const writeErr = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((s: string) => err.push(s) > 0) as typeof process.stderr.write;
+    try {
+      expect(await main(['node', 'flopmap', 'sweep', study, '--out', dir, '--queue', 'http://127.0.0.1:6379'])).toBe(2);
+    } finally {
+      process.stderr.write = writeErr;
+    }
+    expect(err.join('')).not.toMatch(/already running/);
+    expect(existsSync(join(dir, 'sweep.lock'))).toBe(false);
   });
 
   it('takes over the lock of a process that is gone', () => {
