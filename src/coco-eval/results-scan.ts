@@ -6,6 +6,7 @@
 // words the error.
 import { emptyDetectionArrays, grownDetectionArrays, type DetectionArrays } from './detection-arrays.ts';
 import type { IdLookup } from './id-lookup.ts';
+import { decimalQuotient } from './decimal-to-double.ts';
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -70,7 +71,8 @@ class Scanner {
 
   /**
    * A JSON number at pos (grammar of RFC 8259 section 6), as Number() reads it: Clinger's fast path (an integer
-   * mantissa below 2^53 divided by an exact power of ten is correctly rounded), Number() on the token otherwise.
+   * mantissa below 2^53 divided by an exact power of ten is correctly rounded), decimalQuotient for 16 to 19
+   * significant digits (most coordinates written by Python's repr), Number() on the token otherwise.
    */
   number(): number {
     this.skipWs();
@@ -82,13 +84,22 @@ class Scanner {
       negative = true;
       pos++;
     }
-    let mantissa = 0;
+    // the first 15 significant digits in head (exact), the rest in tail (tailDigits of them)
+    let head = 0;
+    let significant = 0;
+    let tail = 0;
+    let tailDigits = 0;
     let c = buf[pos];
     if (c === ZERO) {
       pos++;
     } else if (c > ZERO && c <= NINE) {
       do {
-        mantissa = mantissa * 10 + (c - ZERO);
+        if (significant < 15) head = head * 10 + (c - ZERO);
+        else {
+          tail = tail * 10 + (c - ZERO);
+          tailDigits++;
+        }
+        significant++;
         c = buf[++pos];
       } while (c >= ZERO && c <= NINE);
     } else {
@@ -99,7 +110,12 @@ class Scanner {
       c = buf[++pos];
       if (!(c >= ZERO && c <= NINE)) unusual();
       do {
-        mantissa = mantissa * 10 + (c - ZERO);
+        if (significant < 15) head = head * 10 + (c - ZERO);
+        else {
+          tail = tail * 10 + (c - ZERO);
+          tailDigits++;
+        }
+        if (significant > 0 || c !== ZERO) significant++;
         fraction++;
         c = buf[++pos];
       } while (c >= ZERO && c <= NINE);
@@ -115,9 +131,15 @@ class Scanner {
       return Number(buf.toString('latin1', start, pos));
     }
     this.pos = pos;
-    if (mantissa < TWO_53 && fraction <= 22) {
-      const v = fraction === 0 ? mantissa : mantissa / POW10[fraction];
-      return negative ? -v : v;
+    if (fraction <= 22) {
+      let v = NaN;
+      if (tailDigits === 0) v = fraction === 0 ? head : head / POW10[fraction];
+      else if (tailDigits <= 4) {
+        const mantissa = head * POW10[tailDigits] + tail; // exact when below 2^53
+        if (mantissa < TWO_53) v = fraction === 0 ? mantissa : mantissa / POW10[fraction];
+        else v = decimalQuotient(head, tailDigits, tail, fraction);
+      }
+      if (v === v) return negative ? -v : v;
     }
     return Number(buf.toString('latin1', start, pos));
   }
