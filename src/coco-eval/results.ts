@@ -1,11 +1,11 @@
 // Loads and validates a COCO results file (a JSON list of {image_id, category_id, bbox, score}) against its
 // ground truth, as pycocotools' COCO.loadRes does (it asserts that every result image is a ground-truth image).
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { fileError } from '../errors.ts';
 import { toDetectionArrays, type DetectionArrays } from './detection-arrays.ts';
 import { idLookup } from './id-lookup.ts';
 import { bboxProblem, isRecord, readJsonFile, show } from './json-file.ts';
-import { scanResults } from './results-scan.ts';
+import { scanFileResults, type ReadMore } from './results-scan.ts';
 import type { BBox, CocoDetection, CocoGroundTruth } from './types.ts';
 
 export function loadResults(path: string, gt: CocoGroundTruth): CocoDetection[] {
@@ -13,20 +13,23 @@ export function loadResults(path: string, gt: CocoGroundTruth): CocoDetection[] 
 }
 
 /**
- * The same detections as loadResults, as typed arrays: a file in the usual shape is scanned byte by byte (see
- * results-scan.ts); any other file goes through JSON.parse and parseResults, so errors read the same.
+ * The same detections as loadResults, as typed arrays: a file in the usual shape is scanned byte by byte as it is
+ * read (see results-scan.ts); any other file goes through JSON.parse and parseResults, so errors read the same.
  */
 export function loadResultArrays(path: string, gt: CocoGroundTruth): DetectionArrays {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw fileError(path, 'no such results file');
-    throw fileError(path, `cannot read the results file (${code ?? String(err)})`);
-  }
-  const scanned = scanResults(bytes, idLookup(gt.imageIds), idLookup(gt.categories.map((c) => c.id)));
+  const image = idLookup(gt.imageIds);
+  const category = idLookup(gt.categories.map((c) => c.id));
+  const scanned = readingFile(path, () => {
+    const fd = openSync(path, 'r');
+    try {
+      const read: ReadMore = (into, at) => readSync(fd, into, at, into.length - at, null);
+      return scanFileResults(read, fstatSync(fd).size, image, category);
+    } finally {
+      closeSync(fd);
+    }
+  });
   if (scanned) return scanned;
+  const bytes = readingFile(path, () => readFileSync(path));
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));
@@ -34,6 +37,18 @@ export function loadResultArrays(path: string, gt: CocoGroundTruth): DetectionAr
     throw fileError(path, `malformed JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
   return toDetectionArrays(parseResults(json, gt, path));
+}
+
+/** Runs f, turning a file-system error into the one-line error for the results file. */
+function readingFile<T>(path: string, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === undefined) throw err;
+    if (code === 'ENOENT') throw fileError(path, 'no such results file');
+    throw fileError(path, `cannot read the results file (${code})`);
+  }
 }
 
 /**

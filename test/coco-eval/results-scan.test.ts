@@ -80,4 +80,18 @@ describe('results scanner', () => {
     same(loadResultArrays(file, gt), toDetectionArrays(loadResults(file, gt)));
     expect(() => loadResultArrays(join(dir, 'missing.json'), gt)).toThrow(/no such results file/);
   });
+
+  it('reads a file of several windows (1 MiB each) to the same doubles, and an entry longer than a window through the fallback', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flopmap-scan-'));
+    const file = join(dir, 'big.json');
+    const entries = (JSON.parse(readFileSync(resultsPath, 'utf8')) as unknown[]).map((e) => JSON.stringify(e));
+    const many: string[] = [];
+    while (many.join(',').length < 3.5 * 2 ** 20) many.push(...entries);
+    writeFileSync(file, `[${many.join(',\n')}]  \n`);
+    same(loadResultArrays(file, gt), toDetectionArrays(loadResults(file, gt)));
+    // an entry longer than the window: the scanner gives up (null), JSON.parse reads it
+    writeFileSync(file, `[${many.slice(0, 9000).join(',')},${entries[0].replace(':', `:${' '.repeat(1_100_000)}`)}]`);
+    same(loadResultArrays(file, gt), toDetectionArrays(loadResults(file, gt)));
+    expect(() => loadResultArrays(dir, gt)).toThrow(/cannot read the results file \(EISDIR\)/);
+  });
 });
