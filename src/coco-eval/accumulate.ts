@@ -37,15 +37,41 @@ function searchLeft(sorted: Float64Array, from: number, n: number, value: number
   return lo;
 }
 
-/** Kept detections of category k, in the order of a stable sort of the concatenation by descending score. */
+/**
+ * Kept detections of category k, in the order of a stable sort of the concatenation by descending score. A
+ * comparator sort calls back into JS N log N times; instead the distinct scores are sorted natively (a typed
+ * array sort without comparator), each detection gets its score's rank by binary search, and a counting sort by
+ * rank keeps the concatenation order among equal scores (-0 and 0 are one score, as in the comparator's x - y).
+ */
 function mergedOrder(index: CellIndex, k: number): Int32Array {
   const start = index.dtStart[k * index.images];
   const end = index.dtStart[(k + 1) * index.images];
+  const n = end - start;
   const { dtScore } = index;
-  const sorted = new Int32Array(end - start);
-  for (let j = 0; j < sorted.length; j++) sorted[j] = start + j;
-  // positions follow the concatenation order, so "position ascending" is the stable tie-break
-  sorted.sort((x, y) => dtScore[y] - dtScore[x] || x - y);
+  const keys = new Float64Array(n);
+  for (let j = 0; j < n; j++) keys[j] = dtScore[start + j] + 0; // -0 + 0 is 0
+  const distinct = keys.slice().sort();
+  let u = 0;
+  for (let j = 0; j < n; j++) if (j === 0 || distinct[j] !== distinct[u - 1]) distinct[u++] = distinct[j];
+  // rank 0 = the highest score
+  const rank = new Int32Array(n);
+  const count = new Int32Array(u + 1);
+  for (let j = 0; j < n; j++) {
+    const v = keys[j];
+    let lo = 0;
+    let hi = u;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (distinct[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    const r = u - 1 - lo;
+    rank[j] = r;
+    count[r + 1]++;
+  }
+  for (let r = 0; r < u; r++) count[r + 1] += count[r];
+  const sorted = new Int32Array(n);
+  for (let j = 0; j < n; j++) sorted[count[rank[j]]++] = start + j;
   return sorted;
 }
 
@@ -97,6 +123,7 @@ export function accumulate(
   const events = new Int32Array(AT); // true positives so far, per (a, t)
   let evRc = new Float64Array(0); // [at * capacity + e]
   let evPr = new Float64Array(0);
+  let kept = new Int32Array(0);
   const kind = flagKinds(flags, index.dtArea.length, A, T);
 
   for (let k = 0; k < K; k++) {
@@ -111,8 +138,9 @@ export function accumulate(
     for (let m = 0; m < M; m++) {
       // The first maxDets[m] detections of each image: a subsequence of the merged order.
       const maxDet = maxDets[m];
-      const kept = sorted.filter((pos) => dtRank[pos] < maxDet);
-      const nd = kept.length;
+      if (kept.length < sorted.length) kept = new Int32Array(sorted.length);
+      let nd = 0;
+      for (let j = 0; j < sorted.length; j++) if (dtRank[sorted[j]] < maxDet) kept[nd++] = sorted[j];
       tp.fill(0);
       fp.fill(0);
       fpAll.fill(0);
