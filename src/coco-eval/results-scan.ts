@@ -124,9 +124,10 @@ class Scanner {
   /**
    * A JSON number at pos (grammar of RFC 8259 section 6), as Number() reads it: Clinger's fast path (an integer
    * mantissa below 2^53 divided by an exact power of ten is correctly rounded), decimalQuotient for 16 to 19
-   * significant digits (most coordinates written by Python's repr), Number() on the token otherwise.
+   * significant digits (most coordinates written by Python's repr), Number() on the token otherwise. It stores
+   * into[at] rather than returning: a returned double is boxed on the heap when the call is not inlined.
    */
-  number(): number {
+  number(into: Float64Array, at: number): void {
     this.skipWs();
     const buf = this.buf;
     const start = this.pos;
@@ -180,7 +181,8 @@ class Scanner {
       if (!(c >= ZERO && c <= NINE)) unusual();
       while (c >= ZERO && c <= NINE) c = buf[++pos];
       this.pos = pos;
-      return Number(buf.toString('latin1', start, pos));
+      into[at] = Number(buf.toString('latin1', start, pos));
+      return;
     }
     this.pos = pos;
     if (fraction <= 22) {
@@ -191,9 +193,12 @@ class Scanner {
         if (mantissa < TWO_53) v = fraction === 0 ? mantissa : mantissa / POW10[fraction];
         else v = decimalQuotient(head, tailDigits, tail, fraction);
       }
-      if (v === v) return negative ? -v : v;
+      if (v === v) {
+        into[at] = negative ? -v : v;
+        return;
+      }
     }
-    return Number(buf.toString('latin1', start, pos));
+    into[at] = Number(buf.toString('latin1', start, pos));
   }
 
   /** Which of the four keys starts at pos (a bit of ALL_KEYS), past its closing quote. */
@@ -252,24 +257,21 @@ class Scanner {
       seen |= k;
       this.expect(COLON);
       if (k === IMAGE_ID) {
-        const id = this.number();
-        if (image(id) < 0) unusual();
-        out.imageId[j] = id;
+        this.number(out.imageId, j);
+        if (image(out.imageId[j]) < 0) unusual();
       } else if (k === CATEGORY_ID) {
-        const id = this.number();
-        if (category(id) < 0) unusual();
-        out.categoryId[j] = id;
+        this.number(out.categoryId, j);
+        if (category(out.categoryId[j]) < 0) unusual();
       } else if (k === SCORE) {
-        const s = this.number();
-        if (!Number.isFinite(s)) unusual();
-        out.score[j] = s;
+        this.number(out.score, j);
+        if (!Number.isFinite(out.score[j])) unusual();
       } else {
         this.expect(OPEN_ARRAY);
         for (let b = 0; b < 4; b++) {
           if (b > 0) this.expect(COMMA);
-          const v = this.number();
+          this.number(out.bbox, j * 4 + b);
+          const v = out.bbox[j * 4 + b];
           if (!Number.isFinite(v) || (b >= 2 && v < 0)) unusual();
-          out.bbox[j * 4 + b] = v;
         }
         this.expect(CLOSE_ARRAY);
       }
