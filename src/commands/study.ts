@@ -16,6 +16,7 @@ import type { StudyStages } from '../study/stages.ts';
 import type { QueueCoordinator } from '../queue/coordinator.ts';
 import { lockReportFolder } from '../study/lock.ts';
 import { checkStudyFiles } from '../study/study-files.ts';
+import { timingLines } from '../study/timing.ts';
 import { giga } from '../units.ts';
 
 function positiveInt(flag: string, text: string): number {
@@ -36,9 +37,11 @@ function progressReporter(tty: boolean): { onEvent: (e: StudyEvent) => void; sto
   let totalPoints = 0;
   let perPoint = 0;
   let pointsDone = 0;
-  let imagesBefore = 0; // images of finished points
+  let imagesFinished = 0; // images of finished points
   let ranImages = 0; // images actually run (not cached), for the rate
-  let lastInPoint = 0;
+  // The sweep runs shard by shard, every point on each shard: images done so far per open point.
+  const inPoint = new Map<string, number>();
+  const imagesDone = () => imagesFinished + [...inPoint.values()].reduce((a, b) => a + b, 0);
   const started = Date.now();
   const bar = tty
     ? new cliProgress.SingleBar(
@@ -61,21 +64,21 @@ function progressReporter(tty: boolean): { onEvent: (e: StudyEvent) => void; sto
         else process.stderr.write(`sweep: ${e.points} points${perPoint > 0 ? `, ${perPoint} images each` : ', profile only'}\n`);
         break;
       case 'point-start':
-        lastInPoint = 0;
         bar?.update(payload(e.id));
         break;
       case 'note':
         if (!bar) process.stderr.write(`  ${e.id}: ${e.message}\n`);
         break;
       case 'images':
-        if (!e.cached) ranImages += e.done - lastInPoint;
-        lastInPoint = e.done;
-        bar?.update(imagesBefore + e.done, payload(e.id));
+        if (!e.cached) ranImages += e.done - (inPoint.get(e.id) ?? 0);
+        inPoint.set(e.id, e.done);
+        bar?.update(imagesDone(), payload(e.id));
         break;
       case 'point-end':
         pointsDone++;
-        imagesBefore += perPoint;
-        if (bar) bar.update(perPoint > 0 ? imagesBefore : pointsDone, payload(e.result.id));
+        inPoint.delete(e.result.id);
+        imagesFinished += perPoint;
+        if (bar) bar.update(perPoint > 0 ? imagesDone() : pointsDone, payload(e.result.id));
         else process.stderr.write(`[${pointsDone}/${totalPoints}] ${pointLine(e.result, e.cached)}\n`);
         break;
     }
@@ -180,6 +183,7 @@ export function registerStudy(program: Command): void {
       process.stderr.write(
         `sweep: ${results.points.length} points (${failed} failed) in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${files.html}\n`,
       );
+      if (results.timing) for (const line of timingLines(results.timing)) process.stderr.write(`${line}\n`);
       if (!opts.json) {
         for (const line of curveSummary(results)) process.stdout.write(`${line}\n`);
         for (const c of compareStrategies(results.points)) {

@@ -22,6 +22,22 @@ export interface DetectImagesOptions {
   onProgress?: (done: number, total: number) => void;
   /** Where images are decoded (default: a worker thread started and closed by this call). */
   preparer?: ImagePreparer;
+  /** Filled with where the loop's time went (added to what it holds). */
+  timing?: LoopTiming;
+}
+
+/** The main thread's time in the image loop, in seconds, and every `session.run` latency in ms. */
+export interface LoopTiming {
+  inference: number;
+  /** Waiting for the worker's next image (decoding/resizing not hidden behind inference). */
+  waitImages: number;
+  /** Family decoding of the outputs, NMS and mapping boxes back. */
+  postprocess: number;
+  latenciesMs: number[];
+}
+
+export function emptyLoopTiming(): LoopTiming {
+  return { inference: 0, waitImages: 0, postprocess: 0, latenciesMs: [] };
 }
 
 /** Images decoded ahead of the one being inferred. */
@@ -54,10 +70,17 @@ export async function detectImages(session: DetectorSession, jobs: readonly Imag
   try {
     const ahead: Promise<PreparedInput>[] = [];
     for (let k = 0; k < Math.min(PREFETCH, jobs.length); k++) ahead.push(prepare(k));
+    const timing = options.timing ?? emptyLoopTiming();
     for (let i = 0; i < jobs.length; i++) {
+      const t0 = performance.now();
       const input = await ahead.shift()!;
       if (i + PREFETCH < jobs.length) ahead.push(prepare(i + PREFETCH));
+      const t1 = performance.now();
       const outputs = await infer(i, input);
+      const t2 = performance.now();
+      timing.waitImages += (t1 - t0) / 1000;
+      timing.inference += (t2 - t1) / 1000;
+      timing.latenciesMs.push(t2 - t1);
       const geometry = geometryOf(input);
       // A model that does not fit the family is reported at once, before any other image is looked at.
       if (i === 0) checkFit(family, outputs, geometry, options.modelLabel);
@@ -65,6 +88,7 @@ export async function detectImages(session: DetectorSession, jobs: readonly Imag
       for (const d of toImageDetections(boxes, input.transform, family.categoryId, family.clipToImage)) {
         detections.push({ image_id: jobs[i].id, category_id: d.categoryId, bbox: d.bbox, score: d.score });
       }
+      timing.postprocess += (performance.now() - t2) / 1000;
       options.onProgress?.(i + 1, jobs.length);
     }
   } finally {

@@ -1,6 +1,7 @@
 // Image preparation in a worker thread, with the same contract as prepareImage (see prepare-worker.ts for why).
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors.ts';
+import type { DecodedCacheStats } from './decoded-cache.ts';
 import type { PixelFormat, PreparedInput, ResizeSpec } from './image.ts';
 
 export interface PrepareRequest {
@@ -13,19 +14,38 @@ export interface PrepareRequest {
 export interface PrepareReply {
   id: number;
   prepared?: PreparedInput;
+  /** Worker time of this image: decoding (near 0 when the pixels were cached) and resizing + layout. */
+  timing?: { decodeMs: number; resizeMs: number };
+  cache?: DecodedCacheStats;
   error?: { message: string; inputError: boolean };
+}
+
+export interface PreparerOptions {
+  /**
+   * Bytes of decoded pixels the worker keeps for reuse (default 0: every image is decoded each time it is
+   * asked for). A 640x480 COCO image is 0.9 MB decoded.
+   */
+  cacheBytes?: number;
+}
+
+/** What the worker did so far: its time decoding and resizing, and its decoded-image cache. */
+export interface PreparerStats extends DecodedCacheStats {
+  decodeSeconds: number;
+  resizeSeconds: number;
 }
 
 export interface ImagePreparer {
   /** Resolves once the preparer can work (a worker has loaded its modules). */
   ready: Promise<void>;
   prepare(path: string, spec: ResizeSpec, format: PixelFormat): Promise<PreparedInput>;
+  stats(): PreparerStats;
   close(): Promise<void>;
 }
 
 /** One worker thread that prepares images in the order asked. */
-export function workerPreparer(): ImagePreparer {
-  const worker = new Worker(new URL('./prepare-worker-entry.mjs', import.meta.url));
+export function workerPreparer(options: PreparerOptions = {}): ImagePreparer {
+  const worker = new Worker(new URL('./prepare-worker-entry.mjs', import.meta.url), { workerData: options });
+  const totals: PreparerStats = { decoded: 0, reused: 0, bytes: 0, maxBytes: options.cacheBytes ?? 0, decodeSeconds: 0, resizeSeconds: 0 };
   // The worker must not keep the process alive once the run is over (close() is still the normal way out).
   worker.unref();
   const pending = new Map<number, { resolve: (p: PreparedInput) => void; reject: (e: Error) => void }>();
@@ -52,6 +72,11 @@ export function workerPreparer(): ImagePreparer {
     const waiter = pending.get(reply.id);
     if (!waiter) return;
     pending.delete(reply.id);
+    if (reply.timing) {
+      totals.decodeSeconds += reply.timing.decodeMs / 1000;
+      totals.resizeSeconds += reply.timing.resizeMs / 1000;
+    }
+    if (reply.cache) Object.assign(totals, reply.cache);
     if (reply.prepared) waiter.resolve(reply.prepared);
     else if (reply.error?.inputError) waiter.reject(new InputError(reply.error.message));
     else waiter.reject(new Error(reply.error?.message ?? 'image worker: no reply'));
@@ -71,6 +96,7 @@ export function workerPreparer(): ImagePreparer {
         worker.postMessage(request);
       });
     },
+    stats: () => ({ ...totals }),
     async close() {
       await worker.terminate();
     },

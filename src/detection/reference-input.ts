@@ -5,7 +5,7 @@
 // ResizeSpec / PixelFormat / BoxTransform (structurally equal), so this module needs only leaves.
 import { cvResizeLinear } from './cv-resize.ts';
 import { cvWarpPerspective, nanodetResizeMatrix } from './cv-warp.ts';
-import { decodeImage, type DecodedImage } from './decode.ts';
+import { decodeImage, type DecodedImage, type DecodeOptions } from './decode.ts';
 import { normalisedPlanes, rcnnResizeSize, upsampleBilinearPadded } from './torch-resize.ts';
 
 const f32 = Math.fround;
@@ -45,10 +45,16 @@ export interface ReferenceInput {
 
 /** Decodes `path` as the family's reader does and builds its network input. */
 export async function prepareReferenceInput(path: string, spec: ReferenceResize, format: ReferenceFormat): Promise<ReferenceInput> {
-  // PIL (torchvision) ignores the EXIF orientation; cv2.imread applies it. Pixels stay RGB here; the tensor
-  // layout picks the family's channel order.
-  const image = await decodeImage(path, { order: 'rgb', exifRotate: spec.mode !== 'keep-ratio-pad' });
+  const image = await decodeImage(path, referenceDecoding(spec));
   return referenceInputOf(image, spec, format);
+}
+
+/**
+ * How the family's reader decodes: PIL (torchvision) ignores the EXIF orientation; cv2.imread applies it.
+ * Pixels stay RGB; the tensor layout picks the family's channel order (so the cv2 families share pixels).
+ */
+export function referenceDecoding(spec: ReferenceResize): DecodeOptions {
+  return { order: 'rgb', exifRotate: spec.mode !== 'keep-ratio-pad' };
 }
 
 export function referenceInputOf(image: DecodedImage, spec: ReferenceResize, format: ReferenceFormat): ReferenceInput {

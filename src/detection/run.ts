@@ -9,9 +9,9 @@ import type { Model } from '../onnx/proto.ts';
 import { profileModel } from '../profiler/index.ts';
 import { withInputSize } from '../onnx/input-size.ts';
 import { listAnnotatedImages } from './coco-dir.ts';
-import { detectImages } from './detect.ts';
+import { detectImages, emptyLoopTiming, type LoopTiming } from './detect.ts';
 import { getFamily, type DecodeOptions, type DetectorFamily, type FamilyName } from './families/index.ts';
-import { workerPreparer } from './preparer.ts';
+import { workerPreparer, type ImagePreparer } from './preparer.ts';
 import { createDetectorSession, type DetectorSession } from './session.ts';
 
 export interface RunDetectionOptions {
@@ -29,6 +29,13 @@ export interface RunDetectionOptions {
   /** Overrides of the family's post-processing thresholds. */
   decode?: Partial<DecodeOptions>;
   onProgress?: (done: number, total: number) => void;
+  /** A preparer that outlives this run (a sweep's, with its decoded-image cache); default: one of its own. */
+  preparer?: ImagePreparer;
+}
+
+/** Where a run's time went, in seconds (see LoopTiming); `session` is onnxruntime's model loading. */
+export interface RunTiming extends LoopTiming {
+  session: number;
 }
 
 export interface DetectionRun {
@@ -65,6 +72,7 @@ interface ImagesRun {
   jobs: { id: number; path: string }[];
   detections: CocoDetection[];
   seconds: number;
+  timing: RunTiming;
   /** The ground truth, loaded (and so validated) once, before the run: it also lists the images. */
   gt: CocoGroundTruth;
 }
@@ -87,12 +95,15 @@ async function runImages(options: RunDetectionOptions): Promise<ImagesRun> {
   const jobs = entries.map((e) => ({ id: e.id, path: join(options.imagesDir, e.fileName) }));
 
   // The image worker boots (tsx, sharp) while onnxruntime loads the model; neither is timed.
-  const preparer = workerPreparer();
+  const preparer = options.preparer ?? workerPreparer();
   let session: DetectorSession | undefined;
   let detections: CocoDetection[];
   let seconds: number;
+  const timing: RunTiming = { ...emptyLoopTiming(), session: 0 };
   try {
+    const t0 = performance.now();
     session = await createDetectorSession(model, label, options.threads ?? 1);
+    timing.session = (performance.now() - t0) / 1000;
     await preparer.ready;
     const started = performance.now();
     detections = await detectImages(session, jobs, {
@@ -102,22 +113,23 @@ async function runImages(options: RunDetectionOptions): Promise<ImagesRun> {
       modelLabel: label,
       onProgress: options.onProgress,
       preparer,
+      timing,
     });
     seconds = (performance.now() - started) / 1000;
   } finally {
     await session?.release();
-    await preparer.close();
+    if (!options.preparer) await preparer.close();
   }
-  return { family, label, size, model, jobs, detections, seconds, gt };
+  return { family, label, size, model, jobs, detections, seconds, timing, gt };
 }
 
 /**
  * The detections alone (no scoring, no MACs count): what a sweep shard needs, since the sweep scores the
  * whole point once and profiles it once.
  */
-export async function detectOnly(options: RunDetectionOptions): Promise<{ detections: CocoDetection[]; images: number; seconds: number }> {
+export async function detectOnly(options: RunDetectionOptions): Promise<{ detections: CocoDetection[]; images: number; seconds: number; timing: RunTiming }> {
   const run = await runImages(options);
-  return { detections: run.detections, images: run.jobs.length, seconds: run.seconds };
+  return { detections: run.detections, images: run.jobs.length, seconds: run.seconds, timing: run.timing };
 }
 
 export async function runDetection(options: RunDetectionOptions): Promise<DetectionRun> {

@@ -67,8 +67,9 @@ async function detect(o: DetectOptions): Promise<ShardRun> {
     size: o.size.side ?? o.size.height,
     threads: o.threads,
     onProgress: o.onProgress,
+    preparer: o.preparer,
   });
-  return { detections: run.detections, images: run.images, seconds: run.seconds };
+  return { detections: run.detections, images: run.images, seconds: run.seconds, timing: run.timing };
 }
 
 function intervals(annotationsPath: string, detections: Detection[], options: { replicates: number; seed: number }): IntervalsRun {

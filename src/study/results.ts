@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { STAT_KEYS, type CocoStats, type StatKey } from '../coco-eval/index.ts';
 import { fileError } from '../errors.ts';
 import { readJsonFile } from '../json-file.ts';
+import type { SweepTiming } from './timing.ts';
 
 
 export const STRATEGIES = ['baseline', 'input-scaling', 'layer-specific', 'distilled', 'channel-pruning'] as const;
@@ -91,6 +92,8 @@ export interface StudyResults {
   bootstrap?: { replicates: number; seed: number };
   latency?: { runs: number };
   comparisons?: Comparison[];
+  /** Where the sweep's time went (absent in files written before it was recorded). */
+  timing?: SweepTiming;
 }
 
 export interface ImageSet {
@@ -149,6 +152,7 @@ const resultsSchema = z.object({
   bootstrap: z.object({ replicates: z.number(), seed: z.number() }).optional(),
   latency: z.object({ runs: z.number() }).optional(),
   comparisons: z.array(comparisonSchema).optional(),
+  timing: z.record(z.string(), z.number().nullable()).optional(),
 });
 
 /** Validates a results.json object; `file` names the source in errors. */
@@ -172,6 +176,7 @@ export function parseResults(json: unknown, file: string): StudyResults {
     ...(r.bootstrap ? { bootstrap: r.bootstrap } : {}),
     ...(r.latency ? { latency: r.latency } : {}),
     ...(r.comparisons ? { comparisons: r.comparisons } : {}),
+    timing: r.timing as SweepTiming | undefined,
   };
 }
 

@@ -6,12 +6,14 @@ import { join } from 'node:path';
 import { hashOf, StudyCache } from './cache.ts';
 import { prepareEvalSet, type EvalSet, type ShardFiles } from './eval-set.ts';
 import { pairedComparisons } from './comparisons.ts';
-import { curveModel, planModelPoints, planUnits, type PointPlan, type UnitPlan } from './points.ts';
+import { curveModel, planModelPoints, type PointPlan } from './points.ts';
 import type { CocoStats } from '../coco-eval/index.ts';
 import type { PointResult, StudyResults } from './results.ts';
 import { loadBase, nativeSize, pointModel, sizeResolver, type LoadedModel } from './point-model.ts';
 import { sizeLabel, type InputSize, type Study, type StudyModel } from './schema.ts';
-import type { Detection, ShardRun, StudyStages } from './stages.ts';
+import type { ProfileSummary, ShardRun, StudyStages } from './stages.ts';
+import { workerPreparer, type ImagePreparer } from '../detection/index.ts';
+import { addPointBound, addUnitTiming, emptySweepTiming, finishTiming, type SweepTiming } from './timing.ts';
 import { localExecutor, type UnitExecutor } from './unit-executor.ts';
 
 /** Bumped when a cached point's meaning changes, so old entries are not reused. */
@@ -34,6 +36,8 @@ export interface RunStudyOptions {
   /** Who runs the units not in the cache: this process (default) or a queue of workers (src/queue). */
   executor?: UnitExecutor;
   onEvent?: (event: StudyEvent) => void;
+  /** Bytes of decoded images the sweep keeps for reuse across points (default DECODED_CACHE_BYTES; 0 decodes per point). */
+  decodedCacheBytes?: number;
 }
 
 function errorMessage(err: unknown): string {
@@ -52,46 +56,26 @@ interface SweepContext {
   latency: Study['latency'];
   emit: (e: StudyEvent) => void;
   executor: UnitExecutor;
-}
-
-async function runUnits(plan: PointPlan, run: LoadedModel, evalSet: EvalSet, ctx: SweepContext): Promise<{ detections: Detection[]; seconds: number; images: number }> {
-  let done = 0;
-  const total = evalSet.imageIds.length;
-  // One unit of work per (point, shard): each is a self-contained job (model file, images, annotations)
-  // with its own cache entry, the piece a queue hands to another machine.
-  const one = async (unit: UnitPlan): Promise<ShardRun> => {
-    const shard = evalSet.shards[unit.shard.index]!;
-    const outcome = await runUnit(unit, run, shard, evalSet, ctx, (d) =>
-      ctx.emit({ kind: 'images', id: plan.id, done: done + d, total, cached: false }),
-    );
-    done += shard.imageIds.length;
-    if (outcome.cached) ctx.emit({ kind: 'images', id: plan.id, done, total, cached: true });
-    return outcome.run;
-  };
-  const units = planUnits(plan, evalSet.shards);
-  const runs: ShardRun[] = [];
-  if (ctx.executor.parallel) runs.push(...(await Promise.all(units.map(one))));
-  else for (const unit of units) runs.push(await one(unit));
-  // Shard order, whatever order they finished in: the detections list is the same as a local sweep's.
-  return { detections: runs.flatMap((r) => r.detections), seconds: runs.reduce((s, r) => s + r.seconds, 0), images: total };
+  /** The sweep's image worker: its decoded-image cache serves every point (null for a profile-only study). */
+  preparer: ImagePreparer | null;
+  timing: SweepTiming;
 }
 
 async function runUnit(
-  unit: UnitPlan,
-  run: LoadedModel,
+  plan: PointPlan,
+  run: Pick<LoadedModel, 'path' | 'hash'>,
   shard: ShardFiles,
   evalSet: EvalSet,
   ctx: SweepContext,
   onImages: (done: number) => void,
 ): Promise<{ run: ShardRun; cached: boolean }> {
   const { cache, stages } = ctx;
-  const plan = unit.point;
   const key = hashOf('unit', stages.fingerprint, run.hash, plan.model.family, sizeLabel(plan.size), shard.key);
   const hit = cache.readJson<ShardRun>('units', key);
   if (hit) return { run: hit, cached: true };
   const result = await ctx.executor.run(
     {
-      id: unit.id,
+      id: `${plan.id}#${shard.index}`,
       key,
       family: plan.model.family,
       size: plan.size,
@@ -105,7 +89,7 @@ async function runUnit(
     },
     onImages,
   );
-  const stored: ShardRun = { detections: result.detections, images: result.images, seconds: result.seconds };
+  const stored: ShardRun = { detections: result.detections, images: result.images, seconds: result.seconds, timing: result.timing };
   cache.writeJson('units', key, stored);
   return { run: stored, cached: false };
 }
@@ -156,11 +140,28 @@ interface PointOutcome {
   apReplicates?: number[];
 }
 
-async function runPoint(plan: PointPlan, base: LoadedModel, native: InputSize, ctx: SweepContext): Promise<PointOutcome> {
-  const { cache, stages, evalSet, emit } = ctx;
+/** A point between its model build and its scoring: what its units have detected so far. */
+interface OpenPoint {
+  plan: PointPlan;
+  /** The graph stays for the latency measurement; small next to the decoded images. */
+  run: Pick<LoadedModel, 'path' | 'hash' | 'model'>;
+  key: string;
+  profile: ProfileSummary;
+  /** Each shard's run, by shard index (a parallel executor may finish them in any order). */
+  runs: ShardRun[];
+  /** Images of the shards done so far, for progress. */
+  imagesDone: number;
+  latenciesMs: number[];
+  error?: string;
+}
+
+/** Builds the point's model and profiles it; a point already scored comes back finished from the cache. */
+async function openPoint(plan: PointPlan, base: LoadedModel, native: InputSize, ctx: SweepContext): Promise<OpenPoint | PointOutcome> {
+  const { cache, stages, evalSet, emit, timing } = ctx;
   if (plan.variant) emit({ kind: 'note', id: plan.id, message: `building ${plan.variantId}` });
   const buildStart = performance.now();
   const run = await pointModel(plan, base, native, cache, stages);
+  timing.buildModels += (performance.now() - buildStart) / 1000;
   if (plan.variant) {
     emit({ kind: 'note', id: plan.id, message: `${plan.variantId} ready in ${((performance.now() - buildStart) / 1000).toFixed(1)} s` });
   }
@@ -173,35 +174,69 @@ async function runPoint(plan: PointPlan, base: LoadedModel, native: InputSize, c
     const result = { ...hit, id: plan.id, model: curveModel(plan.model), strategy: plan.strategy, variant: plan.variantId };
     return { result, cached: true, apReplicates: cache.readJson<number[]>('replicates', key) };
   }
-
+  const profileStart = performance.now();
   const profile = stages.profile(run.model, run.inputName, plan.size);
+  timing.profile += (performance.now() - profileStart) / 1000;
+  return { plan, run: { path: run.path, hash: run.hash, model: run.model }, key, profile, runs: [], imagesDone: 0, latenciesMs: [] };
+}
+
+/** Runs one shard of an open point (from the unit cache when it was done before). */
+async function runShard(point: OpenPoint, shard: ShardFiles, evalSet: EvalSet, ctx: SweepContext): Promise<void> {
+  const { plan } = point;
+  const total = evalSet.imageIds.length;
+  const outcome = await runUnit(plan, point.run, shard, evalSet, ctx, (d) =>
+    ctx.emit({ kind: 'images', id: plan.id, done: point.imagesDone + d, total, cached: false }),
+  );
+  point.imagesDone += shard.imageIds.length;
+  if (outcome.cached) ctx.emit({ kind: 'images', id: plan.id, done: point.imagesDone, total, cached: true });
+  point.runs[shard.index] = outcome.run;
+  if (!outcome.cached && outcome.run.timing) {
+    addUnitTiming(ctx.timing, outcome.run.timing);
+    for (const ms of outcome.run.timing.latenciesMs) point.latenciesMs.push(ms);
+  }
+}
+
+/** Scores an open point whose shards are all done (intervals, latency), and caches its row. */
+async function closePoint(point: OpenPoint, ctx: SweepContext): Promise<PointOutcome> {
+  const { cache, stages, evalSet, timing } = ctx;
+  const { plan, profile, key, run } = point;
   let stats: CocoStats | null = null;
   let images = 0;
-  let seconds = 0;
   let measured: Pick<Measured, 'ci' | 'latency'> = {};
   let apReplicates: number[] | undefined;
   if (evalSet) {
-    const units = await runUnits(plan, run, evalSet, ctx);
+    const t0 = performance.now();
+    // Shard order, whatever order they finished in: the detections list is the same as a local sweep's.
     // The bootstrap matches the images once and scores all of them on the way: no separate evaluation.
-    const boot = stages.intervals(evalSet.annotationsPath, units.detections, ctx.bootstrap);
+    const boot = stages.intervals(evalSet.annotationsPath, point.runs.flatMap((r) => r.detections), ctx.bootstrap);
+    timing.scoring += (performance.now() - t0) / 1000;
     stats = boot.stats;
-    images = units.images;
-    seconds = units.seconds;
+    images = evalSet.imageIds.length;
     apReplicates = boot.apReplicates;
     cache.writeJson('replicates', key, apReplicates);
+    const t1 = performance.now();
     const latency = await stages.latency({
       model: run.model, family: plan.model.family, size: plan.size, imagesDir: evalSet.imagesDir,
       annotationsPath: evalSet.annotationsPath, threads: ctx.threads, runs: ctx.latency.runs,
     });
+    timing.latency += (performance.now() - t1) / 1000;
     measured = { ci: boot.ci, latency };
+    // The bound counts the images this sweep ran, at the latency the report measures (warm, alone).
+    const ran = point.latenciesMs.length;
+    if (ran > 0) addPointBound(timing, ran, latency.medianMs);
   }
+  const seconds = point.runs.reduce((t, r) => t + r.seconds, 0);
   const result = pointRow(plan, { macs: profile.macs, flops: profile.flops, params: profile.params, stats, images, seconds, groups: profile.groups, ...measured });
   cache.writeJson('points', key, result);
   return { result, cached: false, apReplicates };
 }
 
+/** Decoded pixels the sweep's image worker may keep: a few shards of 640x480 COCO images (0.9 MB each). */
+export const DECODED_CACHE_BYTES = 512 * 2 ** 20;
+
 /** Runs every point of the study (resuming from OUT/cache) and returns the rows of results.json. */
 export async function runStudy(study: Study, options: RunStudyOptions): Promise<StudyResults> {
+  const sweepStart = performance.now();
   const emit = options.onEvent ?? (() => {});
   const cache = new StudyCache(join(options.outDir, 'cache'));
   const threads = options.threads ?? study.threads;
@@ -209,9 +244,10 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
   const evalSet = study.data.evaluate
     ? prepareEvalSet(stages.resolveCoco(study.data.coco), study.data.images, study.data.shardSize, cache)
     : null;
+  const preparer = evalSet ? workerPreparer({ cacheBytes: options.decodedCacheBytes ?? DECODED_CACHE_BYTES }) : null;
   const ctx: SweepContext = {
     cache, stages, evalSet, threads, bootstrap: study.bootstrap, latency: study.latency, emit,
-    executor: options.executor ?? localExecutor(stages),
+    executor: options.executor ?? localExecutor(stages, preparer ?? undefined), preparer, timing: emptySweepTiming(),
   };
 
   // Plan first (cheap), so progress knows the total; a model that cannot be loaded fails its points only.
@@ -230,27 +266,70 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
   const total = perModel.reduce((n, m) => n + m.plans.length, 0);
   emit({ kind: 'plan', points: total, imagesPerPoint: evalSet?.imageIds.length ?? 0, evaluated: evalSet !== null });
 
-  const startPoint = async (entry: (typeof perModel)[number], plan: PointPlan, index: number): Promise<PointOutcome> => {
-    emit({ kind: 'point-start', id: plan.id, index });
-    if (entry.error || !entry.base || !entry.native) {
-      return { result: failedPoint(plan, entry.error ?? 'model not loaded'), cached: false };
-    }
-    try {
-      return await runPoint(plan, entry.base, entry.native, ctx);
-    } catch (err) {
-      return { result: failedPoint(plan, errorMessage(err)), cached: false };
-    }
-  };
-  const planned = perModel.flatMap((entry) => entry.plans.map((plan) => ({ entry, plan })));
-  // A parallel executor (a queue) gets every point's units at once; a local sweep runs one point at a time.
-  const started = ctx.executor.parallel ? planned.map(({ entry, plan }, i) => startPoint(entry, plan, i)) : [];
-  const points: PointResult[] = [];
+  const points: PointResult[] = new Array(total);
   const replicates = new Map<string, number[]>();
-  for (const [index, { entry, plan }] of planned.entries()) {
-    const outcome = await (started[index] ?? startPoint(entry, plan, index));
-    if (outcome.apReplicates) replicates.set(plan.id, outcome.apReplicates);
-    points.push(outcome.result);
+  const finish = (index: number, outcome: PointOutcome) => {
+    points[index] = outcome.result;
+    if (outcome.apReplicates) replicates.set(outcome.result.id, outcome.apReplicates);
     emit({ kind: 'point-end', index, result: outcome.result, cached: outcome.cached });
+  };
+  try {
+    // 1. Every point's model, built (or read from the cache) and profiled.
+    const open: { index: number; point: OpenPoint }[] = [];
+    let index = 0;
+    for (const entry of perModel) {
+      for (const plan of entry.plans) {
+        const i = index++;
+        emit({ kind: 'point-start', id: plan.id, index: i });
+        if (entry.error || !entry.base || !entry.native) {
+          finish(i, { result: failedPoint(plan, entry.error ?? 'model not loaded'), cached: false });
+          continue;
+        }
+        try {
+          const opened = await openPoint(plan, entry.base, entry.native, ctx);
+          if ('result' in opened) finish(i, opened);
+          else open.push({ index: i, point: opened });
+        } catch (err) {
+          finish(i, { result: failedPoint(plan, errorMessage(err)), cached: false });
+        }
+      }
+    }
+    // 2. Shard by shard, every point on it: the shard's images are decoded once and stay in the worker's
+    // cache while they serve all points (bounded memory whatever the size of the evaluation set).
+    const shards = evalSet?.shards ?? [];
+    const runOne = async (point: OpenPoint, shard: ShardFiles): Promise<void> => {
+      if (point.error) return;
+      try {
+        await runShard(point, shard, evalSet!, ctx);
+      } catch (err) {
+        point.error = errorMessage(err);
+      }
+    };
+    if (ctx.executor.parallel) {
+      // A queue gets every unit of every point at once, so that many machines work on them together.
+      await Promise.all(open.flatMap(({ point }) => shards.map((shard) => runOne(point, shard))));
+    } else {
+      for (const shard of shards) {
+        const shardStart = performance.now();
+        for (const { point } of open) await runOne(point, shard);
+        if (open.length > 0) {
+          const seconds = ((performance.now() - shardStart) / 1000).toFixed(1);
+          emit({ kind: 'note', id: 'sweep', message: `shard ${shard.index + 1}/${shards.length} (${shard.imageIds.length} images) run by ${open.length} points in ${seconds} s` });
+        }
+      }
+    }
+    // 3. Each point scored, in plan order.
+    for (const { index: i, point } of open) {
+      let outcome: PointOutcome;
+      try {
+        outcome = point.error ? { result: failedPoint(point.plan, point.error), cached: false } : await closePoint(point, ctx);
+      } catch (err) {
+        outcome = { result: failedPoint(point.plan, errorMessage(err)), cached: false };
+      }
+      finish(i, outcome);
+    }
+  } finally {
+    await preparer?.close();
   }
   return {
     study: study.name,
@@ -260,5 +339,6 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
     imageSet: evalSet ? { ids: evalSet.imageIds, annotations: evalSet.key } : null,
     points,
     ...(evalSet ? { bootstrap: study.bootstrap, latency: study.latency, comparisons: pairedComparisons(points, replicates) } : {}),
+    timing: finishTiming(ctx.timing, (performance.now() - sweepStart) / 1000, preparer?.stats() ?? null),
   };
 }

@@ -6,6 +6,7 @@ import type { CocoDetection, CocoStats } from '../coco-eval/index.ts';
 import type { FamilyName } from '../detection/families/index.ts';
 import type { GroupCost, PointIntervals, PointLatency } from './results.ts';
 import type { InputSize, VariantSpec } from './schema.ts';
+import type { ImagePreparer, RunTiming } from '../detection/index.ts';
 
 /** One detection in COCO results format, as the detection pipeline writes it. */
 export type Detection = CocoDetection;
@@ -22,6 +23,8 @@ export interface ShardRun {
   images: number;
   /** Inference wall seconds for the shard. */
   seconds: number;
+  /** Where the shard's time went (absent in units cached by older code). */
+  timing?: RunTiming;
 }
 
 export interface DetectOptions {
@@ -33,6 +36,8 @@ export interface DetectOptions {
   size: InputSize;
   threads: number;
   onProgress?: (done: number, total: number) => void;
+  /** The sweep's image worker, whose decoded-image cache serves every point (default: one per call). */
+  preparer?: ImagePreparer;
 }
 
 export interface IntervalsRun {

@@ -1,7 +1,7 @@
 // The seam between the sweep and whatever runs its units of work. The runner decides which units are needed
 // (those not in its cache) and stores what comes back; an executor only runs them: in this process (a local
 // sweep) or on other machines (src/queue hands them to workers over Redis).
-import type { FamilyName } from '../detection/index.ts';
+import type { FamilyName, ImagePreparer } from '../detection/index.ts';
 import type { InputSize } from './schema.ts';
 import type { ShardRun, StudyStages } from './stages.ts';
 
@@ -34,8 +34,8 @@ export interface UnitExecutor {
   run(unit: UnitWork, onImages: (done: number) => void): Promise<ShardRun>;
 }
 
-/** Runs each unit here, with the stages' detection pipeline. */
-export function localExecutor(stages: StudyStages): UnitExecutor {
+/** Runs each unit here, with the stages' detection pipeline (and the sweep's image worker, when given). */
+export function localExecutor(stages: StudyStages, preparer?: ImagePreparer): UnitExecutor {
   return {
     parallel: false,
     run: (unit, onImages) =>
@@ -47,6 +47,7 @@ export function localExecutor(stages: StudyStages): UnitExecutor {
         size: unit.size,
         threads: unit.threads,
         onProgress: (done) => onImages(done),
+        preparer,
       }),
   };
 }

@@ -29,9 +29,28 @@ export function listCalibrationImages(dir: string): string[] {
   return readdirSync(folder).filter((f) => IMAGE_FILE.test(f)).sort().map((f) => join(folder, f));
 }
 
-/** The first `count` images of `dir` (sorted by name), preprocessed for `family` at `size`. */
-export async function loadCalibrationImages(dir: string, family: FamilyName, size: number, count: number): Promise<CalibrationImage[]> {
+/** The last sets loaded, reused by every light head fitted on the same images (and so by fit.ts's shared captures). */
+const recent = new Map<string, Promise<CalibrationImage[]>>();
+const RECENT_SETS = 2;
+
+/**
+ * The first `count` images of `dir` (sorted by name), preprocessed for `family` at `size`. The same call
+ * again gives the same array (read-only), so that the variants of one model share their calibration work.
+ */
+export function loadCalibrationImages(dir: string, family: FamilyName, size: number, count: number): Promise<CalibrationImage[]> {
   const files = listCalibrationImages(dir).slice(0, count);
+  const key = JSON.stringify([family, size, files.map((f) => [f, statSync(f).size, statSync(f).mtimeMs])]);
+  let set = recent.get(key);
+  if (!set) {
+    set = readCalibrationImages(files, family, size);
+    set.catch(() => recent.delete(key));
+    recent.set(key, set);
+    for (const old of recent.keys()) if (recent.size > RECENT_SETS) recent.delete(old);
+  }
+  return set;
+}
+
+async function readCalibrationImages(files: string[], family: FamilyName, size: number): Promise<CalibrationImage[]> {
   const spec = getFamily(family);
   const images: CalibrationImage[] = [];
   for (const file of files) {

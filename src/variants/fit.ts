@@ -8,7 +8,7 @@ import { createDetectorSession } from '../detection/session.ts';
 import type { BlockName } from './blocks.ts';
 import type { CalibrationImage } from './calibration.ts';
 import type { ConvLayer, ConvSpec, WrittenLayer } from './conv-spec.ts';
-import { accumulate, emptyStats, gatherOutputs, samplePositions, symmetrize, type FeatureMap } from './fit-stats.ts';
+import { accumulate, emptyStats, gatherOutputs, samplePositions, symmetrize, type ConvStats, type FeatureMap, type PatchKind } from './fit-stats.ts';
 import { fitBlock } from './fit-solve.ts';
 import { GraphEditor } from '../onnx/graph-edit.ts';
 import { cloneModel } from '../onnx/model-io.ts';
@@ -70,6 +70,26 @@ export async function capture(model: Model, tensors: string[], images: Calibrati
   }
 }
 
+/**
+ * Sampled original outputs per model and calibration set (the same arrays: see loadCalibrationImages),
+ * keyed by tensor, target index and positions per image. Weak keys: they go with the model and the images.
+ */
+interface SharedCalibration {
+  samples: Map<string, Samples[]>;
+  /** Symmetrized statistics of first-wave targets (their inputs are the original model's: see fitTargets). */
+  stats: Map<string, ConvStats>;
+}
+
+const sharedCalibrationCache = new WeakMap<Model, WeakMap<CalibrationImage[], SharedCalibration>>();
+
+function sharedCalibration(model: Model, images: CalibrationImage[]): SharedCalibration {
+  let byImages = sharedCalibrationCache.get(model);
+  if (!byImages) sharedCalibrationCache.set(model, (byImages = new WeakMap()));
+  let shared = byImages.get(images);
+  if (!shared) byImages.set(images, (shared = { samples: new Map(), stats: new Map() }));
+  return shared;
+}
+
 /** Tensors an output depends on (its producer's inputs, transitively), in `editor`'s graph. */
 function ancestors(editor: GraphEditor, tensor: string): Set<string> {
   const seen = new Set<string>();
@@ -91,24 +111,34 @@ export async function fitTargets(original: Model, variant: GraphEditor, targets:
   let passes = 0;
   const clock = () => performance.now() / 1000;
 
-  // 1. The original outputs at sampled positions (one seeded set per target and image).
-  const samples: Samples[][] = targets.map(() => []);
-  let t0 = clock();
+  // 1. The original outputs at sampled positions (one seeded set per target and image). They depend only on
+  // the original model, the images and the seed, so every variant fitted on the same model and images
+  // shares them: only the targets not captured before run the original model.
+  // A weighted fit (distillation's teacher confidence) has its own samples: nothing is shared then.
   const weighting = options.positionWeights;
-  const firstPass = [...new Set([...targets.map((t) => t.spec.output), ...(weighting?.tensors ?? [])])];
-  await capture(original, firstPass, images, threads, (i, maps) => {
-    const weightMaps = weighting ? weighting.weigh(maps) : [];
-    targets.forEach((target, k) => {
-      const y = maps[target.spec.output]!;
-      const [, , h, w] = y.dims as [number, number, number, number];
-      const positions = samplePositions(h * w, perImage, 7919 * (k + 1) + i);
-      const map = weightMaps.find((m) => m.length === h * w);
-      const weights = map ? Float32Array.from(positions, (p) => map[p]!) : undefined;
-      samples[k]![i] = { positions, outW: w, y: gatherOutputs(y, positions), weights };
+  const calibration: SharedCalibration = weighting ? { samples: new Map(), stats: new Map() } : sharedCalibration(original, images);
+  const shared = calibration.samples;
+  const sampleKey = (k: number) => `${targets[k]!.spec.output}|${k}|${perImage}`;
+  const missing = targets.map((_, k) => k).filter((k) => !shared.has(sampleKey(k)));
+  let t0 = clock();
+  if (missing.length > 0) {
+    for (const k of missing) shared.set(sampleKey(k), []);
+    const firstPass = [...new Set([...missing.map((k) => targets[k]!.spec.output), ...(weighting?.tensors ?? [])])];
+    await capture(original, firstPass, images, threads, (i, maps) => {
+      const weightMaps = weighting ? weighting.weigh(maps) : [];
+      for (const k of missing) {
+        const y = maps[targets[k]!.spec.output]!;
+        const [, , h, w] = y.dims as [number, number, number, number];
+        const positions = samplePositions(h * w, perImage, 7919 * (k + 1) + i);
+        const map = weightMaps.find((m) => m.length === h * w);
+        const weights = map ? Float32Array.from(positions, (p) => map[p]!) : undefined;
+        shared.get(sampleKey(k))![i] = { positions, outW: w, y: gatherOutputs(y, positions), weights };
+      }
     });
-  });
+    passes++;
+  }
+  const samples: Samples[][] = targets.map((_, k) => shared.get(sampleKey(k))!);
   captureSeconds += clock() - t0;
-  passes++;
 
   // 2. Fit in waves: every target whose input no unfitted block feeds.
   const pending = new Set(targets.map((_, k) => k));
@@ -120,20 +150,33 @@ export async function fitTargets(original: Model, variant: GraphEditor, targets:
       return ![...blockOutputs].some(([out, j]) => j !== k && deps.has(out));
     });
     if (wave.length === 0) throw new Error('fitting: replaced convs depend on each other in a cycle');
-    const stats = wave.map((k) => emptyStats(targets[k]!.spec, targets[k]!.block === 'conv1x1' ? 'centre' : 'full'));
+    const kind = (k: number): PatchKind => (targets[k]!.block === 'conv1x1' ? 'centre' : 'full');
+    // In the first wave no replaced block lies upstream of any target, so a target's input is the original
+    // model's tensor and its statistics depend only on the original model, the images, the conv, the
+    // sampled positions and the patch kind: another variant of the model may have accumulated them already.
+    const firstWave = done === 0;
+    const statsKey = (k: number) => `${targets[k]!.spec.input}|${sampleKey(k)}|${kind(k)}`;
+    const stats = wave.map((k) => (firstWave ? calibration.stats.get(statsKey(k)) : undefined) ?? emptyStats(targets[k]!.spec, kind(k)));
+    const fresh = wave.map((_, w) => w).filter((w) => stats[w]!.samples === 0);
     t0 = clock();
-    await capture(variant.model, [...new Set(wave.map((k) => targets[k]!.spec.input))], images, threads, (i, maps) => {
-      wave.forEach((k, w) => {
-        const s = samples[k]![i]!;
-        accumulate(stats[w]!, targets[k]!.spec, maps[targets[k]!.spec.input]!, s.outW, s.positions, s.y, s.weights);
+    if (fresh.length > 0) {
+      await capture(variant.model, [...new Set(fresh.map((w) => targets[wave[w]!]!.spec.input))], images, threads, (i, maps) => {
+        for (const w of fresh) {
+          const k = wave[w]!;
+          const s = samples[k]![i]!;
+          accumulate(stats[w]!, targets[k]!.spec, maps[targets[k]!.spec.input]!, s.outW, s.positions, s.y, s.weights);
+        }
       });
-    });
+      passes++;
+    }
+    for (const w of fresh) {
+      symmetrize(stats[w]!);
+      if (firstWave) calibration.stats.set(statsKey(wave[w]!), stats[w]!);
+    }
     captureSeconds += clock() - t0;
-    passes++;
     t0 = clock();
     wave.forEach((k, w) => {
       const target = targets[k]!;
-      symmetrize(stats[w]!);
       target.layers = fitBlock(target.block, target.spec, stats[w]!, target.layers);
       writeWeights(variant, target);
       pending.delete(k);
