@@ -37,9 +37,9 @@ function studyFile(name: string, extra: Record<string, unknown> = {}): string {
   return file;
 }
 
-/** Results as results.json holds them, without what is measured (inference seconds, latency) or the study's name. */
+/** Results as results.json holds them, without what is measured (inference seconds, latency, the timing account) or the study's name. */
 function comparable(r: StudyResults): unknown {
-  const json = JSON.parse(JSON.stringify(r)) as StudyResults;
+  const { timing: _timing, ...json } = JSON.parse(JSON.stringify(r)) as StudyResults;
   return { ...json, study: '', points: json.points.map(({ seconds: _measured, latency: _timed, ...rest }) => rest) };
 }
 
