@@ -9,6 +9,7 @@ import { PROJECT_ROOT, dataPath } from '../data-dir.ts';
 import { encodeModel } from '../onnx/model-io.ts';
 import { imageInputName } from '../onnx/image-input.ts';
 import type { Model } from '../onnx/proto.ts';
+import { withoutInitializerInputs } from '../onnx/initializer-inputs.ts';
 import { profileModel } from '../profiler/index.ts';
 import { detectOnly, getFamily, listAnnotatedImages, prepareImage, resolveCocoDir, type FamilyName } from '../detection/index.ts';
 import { measureLatency } from '../detection/latency.ts';
@@ -85,7 +86,8 @@ async function latency(o: LatencyOptions): Promise<PointLatency> {
   if (!first) throw new Error(`${o.annotationsPath}: no image to time the model on`);
   const family = getFamily(o.family);
   const input = await prepareImage(join(o.imagesDir, first.fileName), family.resizeSpec(o.size.side ?? o.size.height), family.pixelFormat);
-  return measureLatency(encodeModel(o.model), { name: imageInputName(o.model), tensor: input.tensor, dims: input.dims }, { threads: o.threads, runs: o.runs });
+  // The graph as the sweep runs it: weights not listed as inputs (onnx/initializer-inputs.ts).
+  return measureLatency(encodeModel(withoutInitializerInputs(o.model)), { name: imageInputName(o.model), tensor: input.tensor, dims: input.dims }, { threads: o.threads, runs: o.runs });
 }
 
 async function buildLightHead(
