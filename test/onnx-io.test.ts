@@ -9,7 +9,7 @@ import { onnx, type Model } from '../src/onnx/proto.ts';
 import { tensorDims, tensorToFloat32 } from '../src/onnx/tensor.ts';
 
 
-describe(`ONNX loading on the shared models`, () => {
+describe(`ONNX loading on the bundled models`, () => {
   const nanodet = dataPath('models', 'nanodet_m_320.onnx');
 
   it('decodes a real model with its weights', () => {

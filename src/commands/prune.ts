@@ -60,7 +60,7 @@ export function registerPrune(program: Command): void {
     .argument('<model>', 'ONNX detector')
     .addOption(new Option('--family <name>', 'detector family (preprocessing of the calibration images, output kinds)').choices([...FAMILY_NAMES]).makeOptionMandatory())
     .option('--flops <fraction>', 'fraction of the MACs to keep', '0.8')
-    .option('--fit [COCO_DIR]', 'refit the convs reading pruned channels by least squares (calibration images from DIR/calib or DIR; default the shared coco/calib)')
+    .option('--fit [COCO_DIR]', 'refit the convs reading pruned channels by least squares (calibration images from DIR/calib or DIR; default data/coco/calib)')
     .option('--ratios <list>', `levels whose sensitivity is measured (default ${DEFAULT_RATIOS.join(',')})`)
     .addOption(new Option('--choice <how>', 'channels to remove: greedy least error after refit, or smallest L1 norm (default greedy with --fit, l1 without)').choices([...CHOICE_METHODS]))
     .addOption(new Option('--allocation <how>', 'per-group levels from sensitivity (DP) or one uniform ratio').choices([...ALLOCATIONS]).default('sensitivity'))

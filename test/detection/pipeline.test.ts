@@ -12,7 +12,7 @@ import { COCO80_CATEGORY_IDS } from '../../src/detection/coco-classes.ts';
 
 const coco = () => resolveCocoDir(dataPath('coco'));
 
-describe('detection pipeline on the shared COCO sample', () => {
+describe('detection pipeline on the bundled COCO sample', () => {
   it('resolves --coco DIR to val2017/ and the single instances_val2017*.json', () => {
     expect(coco()).toEqual({ imagesDir: dataPath('coco', 'val2017'), annotationsPath: dataPath('coco', 'instances_val2017_mini.json') });
     expect(() => resolveCocoDir(dataPath('models'))).toThrow(/has no val2017\/ image folder/);

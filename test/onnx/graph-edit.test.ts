@@ -6,7 +6,7 @@ import { cloneModel, decodeModel, encodeModel, loadModel } from '../../src/onnx/
 import { GraphEditor, makeNode } from '../../src/onnx/graph-edit.ts';
 
 
-describe(`graph editing on the shared models`, () => {
+describe(`graph editing on the bundled models`, () => {
   const models = readdirSync(dataPath('models')).filter((f) => /\.onnx(\.gz)?$/.test(f)).sort();
 
   it.each(models)('%s: load, edit-free write, load is lossless', (file) => {

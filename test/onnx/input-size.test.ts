@@ -24,7 +24,7 @@ describe('mapSpatialTail', () => {
 const square = (s: number) => ({ inputHeight: s, inputWidth: s, contentHeight: s, contentWidth: s });
 const ramp = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.001));
 
-describe('withInputSize on the shared static exports', () => {
+describe('withInputSize on the bundled static exports', () => {
   it('runs NanoDet-m 320 at 256 and 416 with outputs of the new grid sizes', async () => {
     const source = loadModel(dataPath('models', 'nanodet_m_320.onnx'));
     for (const size of [256, 416]) {

@@ -87,7 +87,7 @@ describe('weights', () => {
 });
 
 describe('rule table', () => {
-  it('describes every op the shared models use', () => {
+  it('describes every op the bundled models use', () => {
     const table = formatRules(allRules());
     for (const op of ['Add', 'Cast', 'Concat', 'Constant', 'Conv', 'Gather', 'Identity', 'LeakyRelu', 'MatMul', 'MaxPool', 'Mul',
       'Relu', 'Reshape', 'Resize', 'Sigmoid', 'Slice', 'Softmax', 'Split', 'Transpose', 'Unsqueeze', 'Shape', 'Gemm',
