@@ -63,18 +63,16 @@ export function quantile(sorted: Float64Array, q: number): number {
 export function biasCorrectedInterval(estimate: number, replicates: ArrayLike<number>, level: number): [number, number] | null {
   const kept = Float64Array.from(replicates).filter((v) => v > -1 && Number.isFinite(v));
   if (estimate <= -1 || kept.length === 0) return null;
-  kept.sort();
-  let mean = 0;
-  for (const v of kept) mean += v;
-  mean /= kept.length;
-  const bias = mean - estimate;
-  const alpha = (1 - level) / 2;
-  return [quantile(kept, alpha) - bias, quantile(kept, 1 - alpha) - bias];
+  return shiftedPercentiles(estimate, kept.sort(), level);
 }
 
 /** Same as biasCorrectedInterval for a difference that may be negative (no -1 sentinel). */
 export function differenceInterval(estimate: number, replicates: ArrayLike<number>, level: number): [number, number] {
-  const sorted = Float64Array.from(replicates).filter((v) => Number.isFinite(v)).sort();
+  return shiftedPercentiles(estimate, Float64Array.from(replicates).filter((v) => Number.isFinite(v)).sort(), level);
+}
+
+/** The percentile interval of sorted replicates, shifted by the bootstrap bias (mean of replicates - estimate). */
+function shiftedPercentiles(estimate: number, sorted: Float64Array, level: number): [number, number] {
   let mean = 0;
   for (const v of sorted) mean += v;
   mean /= sorted.length;

@@ -1,50 +1,18 @@
 // Image file -> the exact network input of a family's reference pipeline, and the geometry that maps boxes
 // back: NanoDet (cv2.imread, warpPerspective with get_resize_matrix(keep_ratio=True), (x - mean) / std),
 // YOLOX (cv2.imread, cv2.resize INTER_LINEAR to (int(w r), int(h r)) at the top-left of a 114 canvas) and
-// torchvision's RetinaNet (PIL RGB, GeneralizedRCNNTransform). The geometry types mirror the pipeline's
-// ResizeSpec / PixelFormat / BoxTransform (structurally equal), so this module needs only leaves.
+// torchvision's RetinaNet (PIL RGB, GeneralizedRCNNTransform), in the pipeline's ResizeSpec / PixelFormat /
+// PreparedInput terms (image.ts; a type-only import).
 import { cvResizeLinear } from './cv-resize.ts';
+import type { PixelFormat, PreparedInput, ResizeSpec } from './image.ts';
 import { cvWarpPerspective, nanodetResizeMatrix } from './cv-warp.ts';
 import { decodeImage, type DecodedImage, type DecodeOptions } from './decode.ts';
 import { normalisedPlanes, rcnnResizeSize, upsampleBilinearPadded } from './torch-resize.ts';
 
 const f32 = Math.fround;
 
-export type ReferenceResize =
-  /** torchvision GeneralizedRCNNTransform: RGB read by PIL, float32 scale, bilinear on the normalised tensor. */
-  | { mode: 'keep-ratio-pad'; minSize: number; maxSize: number; stride: number }
-  /** cv2 families: 'center' is NanoDet's warp (fractional centring), 'top-left' YOLOX's resize + canvas. */
-  | { mode: 'letterbox'; height: number; width: number; padValue: number; align: 'top-left' | 'center' }
-  /** cv2.resize to HxW, aspect ratio not kept. */
-  | { mode: 'stretch'; height: number; width: number };
-
-export interface ReferenceFormat {
-  order: 'rgb' | 'bgr';
-  /** Per tensor channel, in 0-255 pixel units. */
-  mean: readonly [number, number, number];
-  std: readonly [number, number, number];
-}
-
-/** image = (input - offset) / scale. */
-export interface ReferenceTransform {
-  scaleX: number;
-  scaleY: number;
-  offsetX: number;
-  offsetY: number;
-  imageWidth: number;
-  imageHeight: number;
-}
-
-export interface ReferenceInput {
-  tensor: Float32Array;
-  dims: [number, number, number, number];
-  contentWidth: number;
-  contentHeight: number;
-  transform: ReferenceTransform;
-}
-
 /** Decodes `path` as the family's reader does and builds its network input. */
-export async function prepareReferenceInput(path: string, spec: ReferenceResize, format: ReferenceFormat): Promise<ReferenceInput> {
+export async function prepareReferenceInput(path: string, spec: ResizeSpec, format: PixelFormat): Promise<PreparedInput> {
   const image = await decodeImage(path, referenceDecoding(spec));
   return referenceInputOf(image, spec, format);
 }
@@ -53,11 +21,11 @@ export async function prepareReferenceInput(path: string, spec: ReferenceResize,
  * How the family's reader decodes: PIL (torchvision) ignores the EXIF orientation; cv2.imread applies it.
  * Pixels stay RGB; the tensor layout picks the family's channel order (so the cv2 families share pixels).
  */
-export function referenceDecoding(spec: ReferenceResize): DecodeOptions {
+export function referenceDecoding(spec: ResizeSpec): DecodeOptions {
   return { order: 'rgb', exifRotate: spec.mode !== 'keep-ratio-pad' };
 }
 
-export function referenceInputOf(image: DecodedImage, spec: ReferenceResize, format: ReferenceFormat): ReferenceInput {
+export function referenceInputOf(image: DecodedImage, spec: ResizeSpec, format: PixelFormat): PreparedInput {
   const { width, height, data } = image;
   switch (spec.mode) {
     case 'keep-ratio-pad': {
@@ -122,7 +90,7 @@ export function referenceInputOf(image: DecodedImage, spec: ReferenceResize, for
  * order; the rest of the canvas is `padValue` (a pixel value). (v - mean) / std in float32, as the NanoDet
  * fixtures (data/coco/fixtures/preprocess) hold it: f32(f32(v - mean) / std).
  */
-function planar(rgb: Uint8Array, w: number, h: number, inputW: number, inputH: number, format: ReferenceFormat, padValue: number): Float32Array {
+function planar(rgb: Uint8Array, w: number, h: number, inputW: number, inputH: number, format: PixelFormat, padValue: number): Float32Array {
   const plane = inputW * inputH;
   const out = new Float32Array(3 * plane);
   const source = format.order === 'rgb' ? [0, 1, 2] : [2, 1, 0];

@@ -69,6 +69,19 @@ export class GraphEditor {
     return this.consumers.get(tensor) ?? [];
   }
 
+  /** Tensors `tensor` depends on (itself and its producers' inputs, transitively). */
+  ancestorsOf(tensor: string): Set<string> {
+    const seen = new Set<string>();
+    const todo = [tensor];
+    while (todo.length > 0) {
+      const t = todo.pop()!;
+      if (seen.has(t)) continue;
+      seen.add(t);
+      for (const i of this.producerOf(t)?.input ?? []) if (i) todo.push(i);
+    }
+    return seen;
+  }
+
   initializer(name: string): ITensorProto | undefined {
     this.index();
     return this.initializers.get(name);

@@ -88,19 +88,6 @@ function sharedCalibration(model: Model, images: CalibrationImage[]): SharedCali
   return shared;
 }
 
-/** Tensors an output depends on (its producer's inputs, transitively), in `editor`'s graph. */
-function ancestors(editor: GraphEditor, tensor: string): Set<string> {
-  const seen = new Set<string>();
-  const todo = [tensor];
-  while (todo.length > 0) {
-    const t = todo.pop()!;
-    if (seen.has(t)) continue;
-    seen.add(t);
-    for (const i of editor.producerOf(t)?.input ?? []) if (i) todo.push(i);
-  }
-  return seen;
-}
-
 export async function fitTargets(original: Model, variant: GraphEditor, targets: FitTarget[], images: CalibrationImage[], options: FitOptions = {}): Promise<FitReport> {
   const threads = options.threads ?? 1;
   const perImage = options.positionsPerImage ?? 256;
@@ -144,7 +131,7 @@ export async function fitTargets(original: Model, variant: GraphEditor, targets:
   while (pending.size > 0) {
     const blockOutputs = new Map([...pending].map((k) => [targets[k]!.spec.output, k]));
     const wave = [...pending].filter((k) => {
-      const deps = ancestors(variant, targets[k]!.spec.input);
+      const deps = variant.ancestorsOf(targets[k]!.spec.input);
       return ![...blockOutputs].some(([out, j]) => j !== k && deps.has(out));
     });
     if (wave.length === 0) throw new Error('fitting: replaced convs depend on each other in a cycle');

@@ -49,18 +49,6 @@ export interface ReconstructOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-function ancestors(editor: GraphEditor, tensor: string): Set<string> {
-  const seen = new Set<string>();
-  const todo = [tensor];
-  while (todo.length > 0) {
-    const t = todo.pop()!;
-    if (seen.has(t)) continue;
-    seen.add(t);
-    for (const i of editor.producerOf(t)?.input ?? []) if (i) todo.push(i);
-  }
-  return seen;
-}
-
 /** Refits `targets` in `pruned` (edited in place) against `original`; returns the number of waves. */
 export async function reconstruct(original: Model, pruned: GraphEditor, targets: ReconstructTarget[], images: CalibrationImage[], options: ReconstructOptions = {}): Promise<number> {
   const perImage = options.positionsPerImage ?? 192;
@@ -86,7 +74,7 @@ export async function reconstruct(original: Model, pruned: GraphEditor, targets:
   while (pending.size > 0) {
     const outs = new Map([...pending].map((k) => [outputs[k]!, k]));
     const wave = [...pending].filter((k) => {
-      const deps = ancestors(pruned, nodeOf(pruned, targets[k]!.node).input![0]!);
+      const deps = pruned.ancestorsOf(nodeOf(pruned, targets[k]!.node).input![0]!);
       return ![...outs].some(([o, j]) => j !== k && deps.has(o));
     });
     if (wave.length === 0) throw new Error('reconstruct: targets depend on each other in a cycle');
