@@ -95,17 +95,7 @@ async function runUnit(
 }
 
 /** What a point measured; a failed point has zeros, no stats and its error. */
-interface Measured {
-  macs: number;
-  flops: number;
-  params: number;
-  stats: CocoStats | null;
-  images: number;
-  seconds: number;
-  groups: PointResult['groups'];
-  ci?: PointResult['ci'];
-  latency?: PointResult['latency'];
-}
+type Measured = Pick<PointResult, 'macs' | 'flops' | 'params' | 'stats' | 'images' | 'seconds' | 'groups' | 'ci' | 'latency'>;
 
 function pointRow(plan: PointPlan, m: Measured): PointResult {
   return {
