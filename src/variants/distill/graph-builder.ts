@@ -25,17 +25,21 @@ export class GraphBuilder {
 
   /** Adds a node with one output; returns the output's name. */
   op(opType: string, inputs: string[], attrs: Record<string, Attr> = {}, output?: string): string {
-    const out = output ?? this.fresh(opType);
+    return this.opOutputs(opType, inputs, [output ?? this.fresh(opType)], attrs)[0]!;
+  }
+
+  /** Adds a node with several outputs (MaxPool's values and indices); returns their names. */
+  opOutputs(opType: string, inputs: string[], outputs: string[], attrs: Record<string, Attr> = {}): string[] {
     this.nodes.push(
       onnx.NodeProto.create({
         opType,
         name: this.fresh(`${opType}_node`),
         input: inputs,
-        output: [out],
+        output: outputs,
         attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
       }),
     );
-    return out;
+    return outputs;
   }
 
   /** A float scalar constant (shared by value). */
@@ -46,6 +50,13 @@ export class GraphBuilder {
     const name = this.fresh('scalar');
     this.constants.push(float32Tensor(name, [], Float32Array.of(value)));
     this.scalars.set(key, name);
+    return name;
+  }
+
+  /** A float tensor constant (interpolation matrices). */
+  floats(values: Float32Array, dims: number[]): string {
+    const name = this.fresh('floats');
+    this.constants.push(float32Tensor(name, dims, values));
     return name;
   }
 

@@ -30,6 +30,8 @@ export interface HeadSubgraph {
   params: HeadParam[];
   /** Constant tensors other nodes read (copied from the variant). */
   constants: ITensorProto[];
+  /** Static shapes at batch 1 (strided convs, Slice, Concat, Resize need them for their gradients). */
+  shapes?: Map<string, number[]>;
 }
 
 const HEAD_GROUP = /^head\/(P\d+)(\/|$)/;
@@ -90,9 +92,7 @@ export function extractHead(variant: Model, inputs: readonly string[], outputs: 
       const w = editor.resolveInitializer(inputsOf[1] ?? '');
       if (!w) throw new InputError(`conv ${name}: weight is not a constant initializer`);
       const dims = tensorDims(w);
-      if (attrInts(n, 'strides', [1, 1]).some((s) => s !== 1) || attrInts(n, 'dilations', [1, 1]).some((d) => d !== 1)) {
-        throw new InputError(`conv ${name}: distillation trains stride-1, dilation-1 convs only`);
-      }
+      if (attrInts(n, 'dilations', [1, 1]).some((d) => d !== 1)) throw new InputError(`conv ${name}: distillation trains undilated convs only`);
       const group = attrInt(n, 'group', 1);
       if (group !== 1 && dims[1] !== 1) throw new InputError(`conv ${name}: grouped conv with ${dims[1]} channels per group (only plain and depthwise convs train)`);
       const b = inputsOf[2] ? editor.resolveInitializer(inputsOf[2]) : undefined;

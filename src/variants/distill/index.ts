@@ -1,12 +1,15 @@
-// Distillation of a variant's changed levels against the original model (the teacher), on unlabeled images:
-// cache the features entering the head and the teacher's outputs, train every conv of the head at those
-// levels (new blocks, the level's other convs, the predictors) with losses per output kind, and write the
-// trained weights back into the variant.
+// Distillation against the original model (the teacher), on unlabeled images, of either a variant's changed
+// levels (distillVariant: cache the features entering the head and the teacher's outputs, train every conv of
+// the head at those levels) or a whole student network (distillWhole: the image is the input, every conv of a
+// pruned model trains, as the compression pipeline's distillation step); losses per output kind; the trained
+// weights are written back into the student.
 import type { Model } from '../../onnx/proto.ts';
 import type { Profile } from '../../profiler/index.ts';
 import type { FamilyName } from '../../detection/families/index.ts';
 import { GraphEditor } from '../../onnx/graph-edit.ts';
-import { extractHead, headBoundary, writeHeadParams } from './head-subgraph.ts';
+import { extractHead, headBoundary, writeHeadParams, type HeadSubgraph } from './head-subgraph.ts';
+import { extractWhole, wholeBoundary } from './whole-subgraph.ts';
+import { profileModel } from '../../profiler/index.ts';
 import { buildSamples, distillImages } from './samples.ts';
 import { trainHead, type EpochReport, type TrainReport } from './trainer.ts';
 
@@ -41,6 +44,26 @@ export const DEFAULT_SEED = 1;
 /** Trains `variant`'s head at `levels` toward `original`'s outputs; returns the trained copy. */
 export async function distillVariant(original: Model, profile: Profile, variant: Model, levels: readonly string[], options: DistillOptions): Promise<{ model: Model; report: DistillReport }> {
   const { inputs, outputs } = headBoundary(original, profile, levels);
+  return distillSubgraph(original, variant, inputs, outputs, () => extractHead(variant, inputs, outputs), options);
+}
+
+/**
+ * Trains every conv of `student` (same input and head output names as `original`, e.g. a pruned copy) from the
+ * image to the raw head outputs of all levels toward `original`'s outputs; returns the trained copy.
+ */
+export async function distillWhole(original: Model, student: Model, options: DistillOptions): Promise<{ model: Model; report: DistillReport }> {
+  const { inputs, outputs } = wholeBoundary(original, profileModel(original));
+  return distillSubgraph(original, student, inputs, outputs, () => extractWhole(student, outputs), options);
+}
+
+async function distillSubgraph(
+  original: Model,
+  student: Model,
+  inputs: string[],
+  outputs: string[],
+  extract: () => HeadSubgraph,
+  options: DistillOptions,
+): Promise<{ model: Model; report: DistillReport }> {
   const files = distillImages(options.dir);
   const seed = options.seed ?? DEFAULT_SEED;
   const t0 = performance.now();
@@ -53,7 +76,7 @@ export async function distillVariant(original: Model, profile: Profile, variant:
     onProgress: options.onSamples,
   });
   const captureSeconds = (performance.now() - t0) / 1000;
-  const sub = extractHead(variant, inputs, outputs);
+  const sub = extract();
   const report = await trainHead(sub, loss, data, {
     epochs: options.epochs ?? DEFAULT_EPOCHS,
     seed,
@@ -62,8 +85,8 @@ export async function distillVariant(original: Model, profile: Profile, variant:
     threads: options.threads,
     onEpoch: options.onEpoch,
   });
-  writeHeadParams(new GraphEditor(variant), sub.params);
-  const model = new GraphEditor(variant).finish();
+  writeHeadParams(new GraphEditor(student), sub.params);
+  const model = new GraphEditor(student).finish();
   return {
     model,
     report: {

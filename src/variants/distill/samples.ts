@@ -1,7 +1,8 @@
 // Training samples for distillation: every image of the calibration and unlabeled folders, as is, mirrored,
 // and shrunk by a seeded factor in [0.5, 0.9] then padded back to the input size (scale jitter: objects smaller
 // than COCO's usual, where P3 works). One run of the ORIGINAL model per sample gives both the features entering
-// the head (backbone and neck are frozen, so they never change) and the teacher's head outputs.
+// the head (backbone and neck are frozen, so they never change) and the teacher's head outputs. When the
+// student's input is the image itself (whole-network distillation), its feature is the image tensor fed.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
@@ -79,15 +80,15 @@ export interface SampleOptions {
  */
 export async function buildSamples(original: Model, inputs: string[], outputs: string[], files: string[], options: SampleOptions): Promise<{ data: DistillData; loss: LossSpec }> {
   const family = getFamily(options.family);
+  const inputName = imageInputName(original);
   const capture = new GraphEditor(cloneModel(original));
-  for (const t of [...inputs, ...outputs]) capture.addOutput(t);
+  for (const t of [...inputs, ...outputs]) if (t !== inputName) capture.addOutput(t);
   const session = await ort.InferenceSession.create(encodeModel(capture.model), {
     intraOpNumThreads: options.threads ?? 1,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
   });
-  const inputName = imageInputName(original);
   const random = seededRandom(options.seed ^ 0x5eed);
   const chosen = files.slice(0, options.images ?? files.length);
   const data: DistillData = { featureDims: [], teacherDims: [], weightDims: [], samples: [] };
@@ -106,11 +107,12 @@ export async function buildSamples(original: Model, inputs: string[], outputs: s
           if (view === 'mirrored') mirror(p);
           tensor = p.tensor;
         }
-        const result = await session.run({ [inputName]: new ort.Tensor('float32', tensor, [1, 3, options.size, options.size]) });
+        const fed = new ort.Tensor('float32', tensor, [1, 3, options.size, options.size]);
+        const result = await session.run({ [inputName]: fed });
         const grab = (name: string) => {
-          const t = result[name];
+          const t = name === inputName ? fed : result[name];
           if (!t || t.dims.length !== 4) throw new Error(`distill: head tensor ${name} is not a 4-D map`);
-          return { data: Float32Array.from(t.data as Float32Array), dims: t.dims };
+          return { data: name === inputName ? tensor : Float32Array.from(t.data as Float32Array), dims: t.dims };
         };
         const features = inputs.map(grab);
         const teacher = outputs.map(grab);

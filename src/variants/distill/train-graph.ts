@@ -1,22 +1,42 @@
-// One ONNX graph per training step: the head's forward pass, the loss, and a backward pass written by hand
-// (reverse-mode differentiation over the head's nodes), so onnxruntime computes the loss and every parameter's
-// gradient in one run. onnxruntime-node has no training API and the npm autodiff libraries that install here
-// are too slow for this (bench/distill.bench.ts); the head's ops are few:
-// - Conv (stride 1): dX = ConvTranspose(dY, W) with the same group and pads; db = sum of dY over N, H, W;
-//   dW for a plain conv = Conv(X^T, dY^T) with N as the channel axis (batch Cin, kernel H x W), or a matrix
-//   product for 1x1 convs; for a depthwise conv the same Conv with the channels as groups.
-// - LeakyRelu/Relu: dX = dY where X > 0, else alpha dY; Sigmoid: dX = dY y (1 - y); Mul: dA = dY B, dB = dY A;
-//   Add/Identity pass dY through (Mul and Add between equal shapes, as SiLU and residuals in these heads).
+// One ONNX graph per training step: the subgraph's forward pass (a head, or the whole network), the loss, and a
+// backward pass written by hand (reverse-mode differentiation over its nodes), so onnxruntime computes the loss
+// and every parameter's gradient in one run. onnxruntime-node has no training API and the npm autodiff libraries
+// that install here are too slow for this (bench/distill.bench.ts). The ops' gradients are in backward-ops.ts;
+// the elementwise ones are here: LeakyRelu/Relu: dX = dY where X > 0, else alpha dY; Sigmoid: dX = dY y (1 - y);
+// Mul: dA = dY B, dB = dY A; Add/Identity pass dY through (Mul and Add between equal shapes, as SiLU and
+// residuals). The graph is opset 16 (ScatterElements' reduction, for MaxPool); nodes copied from older models
+// are rewritten where an attribute became an input (Split, Squeeze, Unsqueeze, ReduceSum at opset 13).
 import { InputError } from '../../errors.ts';
-import { attrFloat, attrInt, attrInts } from '../../onnx/attributes.ts';
+import { attrFloat, attrInts, hasAttr } from '../../onnx/attributes.ts';
 import { DataType, onnx, type INodeProto, type Model } from '../../onnx/proto.ts';
+import { tensorToNumbers } from '../../onnx/tensor.ts';
+import { attrTensor } from '../../onnx/attributes.ts';
 import { GraphBuilder } from './graph-builder.ts';
+import {
+  concatBackward, convBackward, maxPoolBackward, reshapeBackward, resizeBackward, sliceBackward, splitBackward, transposeBackward,
+  type BackwardContext,
+} from './backward-ops.ts';
 import type { HeadSubgraph } from './head-subgraph.ts';
 import { addLoss, teacherInput, type LossSpec } from './losses.ts';
 
 export type GraphMode = 'forward' | 'loss' | 'train';
 
 export const LOSS_OUTPUT = 'loss';
+/** ScatterElements with reduction 'add' (MaxPool's gradient) needs opset 16. */
+export const TRAIN_OPSET = 16;
+
+/** Attributes that became inputs at opset 13: the node as opset 16 reads it (constants added to `b`). */
+function atTrainOpset(b: GraphBuilder, node: INodeProto): INodeProto {
+  const moved: Record<string, string> = { Split: 'split', Squeeze: 'axes', Unsqueeze: 'axes', ReduceSum: 'axes' };
+  const attr = moved[node.opType ?? ''];
+  if (!attr || !hasAttr(node, attr)) return node;
+  const values = attrInts(node, attr, []);
+  return {
+    ...node,
+    input: [(node.input ?? [])[0] ?? '', b.ints(values)],
+    attribute: (node.attribute ?? []).filter((a) => a.name !== attr),
+  };
+}
 
 export function gradOutput(param: string): string {
   return `grad:${param}`;
@@ -32,6 +52,7 @@ export function graphInputs(sub: HeadSubgraph, loss: LossSpec | undefined, mode:
 /** The forward graph (head outputs), the loss graph (loss only) or the training graph (loss and gradients). */
 export function buildGraph(sub: HeadSubgraph, loss: LossSpec | undefined, mode: GraphMode): Model {
   const b = new GraphBuilder('distill');
+  const forward = sub.nodes.map((n) => atTrainOpset(b, n));
   const outputs: string[] = [];
   if (mode === 'forward') {
     outputs.push(...sub.outputs);
@@ -54,7 +75,7 @@ export function buildGraph(sub: HeadSubgraph, loss: LossSpec | undefined, mode: 
     onnx.ValueInfoProto.create({ name, type: onnx.TypeProto.create({ tensorType: onnx.TypeProto.Tensor.create({ elemType: DataType.FLOAT }) }) });
   const graph = onnx.GraphProto.create({
     name: `distill-${mode}`,
-    node: [...sub.nodes, ...b.nodes],
+    node: [...forward, ...b.nodes],
     initializer: [...sub.constants, ...b.constants],
     input: graphInputs(sub, loss, mode).map(valueInfo),
     output: outputs.map(valueInfo),
@@ -62,7 +83,7 @@ export function buildGraph(sub: HeadSubgraph, loss: LossSpec | undefined, mode: 
   return onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'flopmap-distill',
-    opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: 13 })],
+    opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: TRAIN_OPSET })],
     graph,
   }) as Model;
 }
@@ -91,15 +112,62 @@ function addBackward(b: GraphBuilder, sub: HeadSubgraph, outputGrads: Map<string
   for (const n of sub.nodes) if ((n.input ?? []).some((i) => trainable.has(i))) for (const o of n.output ?? []) trainable.add(o);
   const needs = (t: string): boolean => trainable.has(t) && !frozen.has(t);
 
+  const constants = new Map(sub.constants.map((t) => [t.name ?? '', t]));
+  for (const n of sub.nodes) {
+    const t = n.opType === 'Constant' ? attrTensor(n, 'value') : undefined;
+    if (t) constants.set((n.output ?? [])[0] ?? '', t);
+  }
+  const ctx: BackwardContext = {
+    b,
+    contribute,
+    needs,
+    gradOf,
+    shape: (t) => {
+      const s = sub.shapes?.get(t);
+      if (!s) throw new InputError(`distill: no static shape for ${t} (its gradient needs one)`);
+      return s;
+    },
+    constant: (t) => {
+      const c = constants.get(t);
+      return c ? tensorToNumbers(c) : undefined;
+    },
+  };
+  const sameShape = (node: INodeProto, a: string, c: string): void => {
+    const [sa, sc] = [sub.shapes?.get(a), sub.shapes?.get(c)];
+    if (sa && sc && sa.join('x') !== sc.join('x')) throw new InputError(`distill: ${node.opType} ${node.name} broadcasts ${sa.join('x')} with ${sc.join('x')} (no gradient here)`);
+  };
+
   for (const [output, grad] of outputGrads) contribute(output, grad);
   for (const node of [...sub.nodes].reverse()) {
+    if (node.opType === 'Split') {
+      splitBackward(ctx, node);
+      continue;
+    }
     const y = (node.output ?? [])[0] ?? '';
     const gy = gradOf(y);
     if (!gy) continue;
     const [a = '', c = ''] = node.input ?? [];
     switch (node.opType) {
       case 'Conv':
-        convBackward(b, node, gy, contribute, needs);
+        convBackward(ctx, node, gy);
+        break;
+      case 'MaxPool':
+        maxPoolBackward(ctx, node, gy);
+        break;
+      case 'Resize':
+        resizeBackward(ctx, node, gy);
+        break;
+      case 'Slice':
+        sliceBackward(ctx, node, gy);
+        break;
+      case 'Concat':
+        concatBackward(ctx, node, gy);
+        break;
+      case 'Reshape':
+        reshapeBackward(ctx, node, gy);
+        break;
+      case 'Transpose':
+        transposeBackward(ctx, node, gy);
         break;
       case 'Relu':
       case 'LeakyRelu': {
@@ -114,10 +182,12 @@ function addBackward(b: GraphBuilder, sub: HeadSubgraph, outputGrads: Map<string
         break;
       }
       case 'Mul':
+        if (needs(a) && needs(c)) sameShape(node, a, c);
         if (needs(a)) contribute(a, b.op('Mul', [gy, c]));
         if (needs(c)) contribute(c, b.op('Mul', [gy, a]));
         break;
       case 'Add':
+        sameShape(node, a, c);
         if (needs(a)) contribute(a, gy);
         if (needs(c)) contribute(c, gy);
         break;
@@ -134,38 +204,4 @@ function addBackward(b: GraphBuilder, sub: HeadSubgraph, outputGrads: Map<string
     if (g) grads.set(p, g);
   }
   return grads;
-}
-
-function convBackward(
-  b: GraphBuilder,
-  node: INodeProto,
-  gy: string,
-  contribute: (tensor: string, grad: string) => void,
-  needs: (tensor: string) => boolean,
-): void {
-  const [x = '', w = '', bias = ''] = node.input ?? [];
-  const group = attrInt(node, 'group', 1);
-  const pads = attrInts(node, 'pads', [0, 0, 0, 0]);
-  const kernel = attrInts(node, 'kernel_shape', []);
-  if (kernel.length !== 2) throw new InputError(`distill: conv ${node.name} has no 2-D kernel_shape`);
-  if (bias) contribute(bias, b.op('ReduceSum', [gy, b.ints([0, 2, 3])], { keepdims: 0 }));
-  const yT = b.op('Transpose', [gy], { perm: [1, 0, 2, 3] }); // [Cout, N, H, W]
-  const xT = b.op('Transpose', [x], { perm: [1, 0, 2, 3] }); // [Cin, N, H, W]
-  let gw: string;
-  if (group === 1 && kernel[0] === 1 && kernel[1] === 1 && pads.every((p) => p === 0)) {
-    const flat = b.ints([0, -1]);
-    const product = b.op('Gemm', [b.op('Reshape', [yT, flat]), b.op('Reshape', [xT, flat])], { transB: 1 }); // [Cout, Cin]
-    gw = b.op('Unsqueeze', [product, b.ints([2, 3])]);
-  } else if (group === 1) {
-    // Batch Cin, N channels, kernel = dY: out[ci, co, kh, kw] = sum_n,y,x Xpad[n, ci, y+kh, x+kw] dY[n, co, y, x].
-    const out = b.op('Conv', [xT, yT], { pads, group: 1 });
-    gw = b.op('Transpose', [out], { perm: [1, 0, 2, 3] });
-  } else {
-    // Depthwise (one input channel per group): channels (c, n) in one batch, grouped by c.
-    const xGrouped = b.op('Reshape', [xT, b.ints([1, -1, 0, 0])]);
-    const out = b.op('Conv', [xGrouped, yT], { pads, group }); // [1, Cout, kh, kw]
-    gw = b.op('Reshape', [out, b.ints([-1, 1, 0, 0])]);
-  }
-  contribute(w, gw);
-  if (needs(x)) contribute(x, b.op('ConvTranspose', [gy, w], { group, pads, kernel_shape: kernel }));
 }
