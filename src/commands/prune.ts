@@ -1,7 +1,9 @@
 // `flopmap prune MODEL --family F --flops 0.8 [--fit [DIR]] [--ratios 0.125,0.25,...] [--choice greedy|l1]
-//  [--allocation sensitivity|uniform] [--images N] [--input NAME=1x3xHxW] [--json] -o OUT.onnx`:
+//  [--allocation sensitivity|uniform] [--images N] [--input NAME=1x3xHxW]
+//  [--distill [COCO_DIR] [--epochs N] [--seed S] [--distill-images N] [--learning-rate LR]] [--json] -o OUT.onnx`:
 // channel pruning under a MACs budget; prints the per-group plan (channels kept/total, MACs removed, error).
-// (--distill belongs to the distillation issue and is not part of this command yet.)
+// --distill then trains the whole pruned network (every conv, image to raw head outputs) against the original
+// on DIR/calib + DIR/unlabeled (the compression pipeline's distillation step; src/variants/distill/).
 import { Option, type Command } from 'commander';
 import { dataPath } from '../data-dir.ts';
 import { InputError } from '../errors.ts';
@@ -11,7 +13,9 @@ import { imageInputSize } from '../onnx/image-input.ts';
 import { loadCalibrationImages } from '../variants/calibration.ts';
 import { CHOICE_METHODS, type ChoiceMethod } from '../variants/prune/channel-choice.ts';
 import { ALLOCATIONS, DEFAULT_CALIB_IMAGES, DEFAULT_RATIOS, prune, type Allocation, type PruneOutcome } from '../variants/prune/index.ts';
-import { positiveInt, positiveNumber } from './options.ts';
+import { DEFAULT_WHOLE_LEARNING_RATE, distillWhole, type DistillReport } from '../variants/distill/index.ts';
+import { distillProgress, distillSummary } from './distill-report.ts';
+import { nonNegativeInt, positiveInt, positiveNumber } from './options.ts';
 import { parseInputShape } from './profile.ts';
 
 interface PruneCliOptions {
@@ -27,6 +31,11 @@ interface PruneCliOptions {
   threads: string;
   output: string;
   json?: boolean;
+  distill?: string | boolean;
+  epochs?: string;
+  seed?: string;
+  distillImages?: string;
+  learningRate?: string;
 }
 
 function parseRatios(value: string): number[] {
@@ -35,7 +44,7 @@ function parseRatios(value: string): number[] {
   return ratios;
 }
 
-function report(outcome: PruneOutcome, out: string): string {
+function report(outcome: PruneOutcome, out: string, distill: DistillReport | undefined): string {
   const m = (x: number) => (x / 1e6).toFixed(1);
   const lines = [`wrote ${out}: ${m(outcome.macsBefore)} -> ${m(outcome.macsAfter)} M MACs (${((100 * outcome.macsAfter) / outcome.macsBefore).toFixed(1)}%; 1 MAC = 2 FLOPs)`];
   lines.push('group  kept/total  MACs removed (alone)  error  members');
@@ -50,6 +59,7 @@ function report(outcome: PruneOutcome, out: string): string {
   lines.push(`output error on the calibration images: scores ${e.score.toFixed(4)}, boxes ${e.box.toFixed(4)} (relative squared)`);
   const s = outcome.seconds;
   lines.push(`time: statistics ${s.stats.toFixed(1)} s, sensitivity/choice ${s.sensitivity.toFixed(1)} s, refit ${s.reconstruct.toFixed(1)} s`);
+  if (distill) lines.push(...distillSummary(distill));
   return lines.join('\n') + '\n';
 }
 
@@ -68,6 +78,11 @@ export function registerPrune(program: Command): void {
     .option('--sensitivity-images <N>', 'of those, images the sensitivity is measured on', '8')
     .option('--input <NAME=1x3xHxW>', 'input shape (dynamic exports), repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--threads <N>', 'onnxruntime threads', '1')
+    .option('--distill [COCO_DIR]', 'then train the whole pruned network against the original on DIR/calib + DIR/unlabeled (default data/coco/)')
+    .option('--epochs <N>', 'distillation epochs (at most; early stop on the held-out images)')
+    .option('--seed <S>', 'distillation seed (split, order, scale jitter)')
+    .option('--distill-images <N>', 'distill on the first N images only (default all)')
+    .option('--learning-rate <LR>', `distillation step size (Adam; default ${DEFAULT_WHOLE_LEARNING_RATE})`)
     .requiredOption('-o, --output <file>', 'where to write the pruned model')
     .option('--json', 'print the plan and MACs as JSON')
     .action(async (modelPath: string, opts: PruneCliOptions) => {
@@ -81,6 +96,14 @@ export function registerPrune(program: Command): void {
         if (!name) throw new InputError(`--input ${spec}: name the input, e.g. images=1x3x800x1216`);
         inputShapes[name] = shape;
       }
+      const distilling = opts.distill !== undefined;
+      if (!distilling && [opts.epochs, opts.seed, opts.distillImages, opts.learningRate].some((v) => v !== undefined)) {
+        throw new InputError('--epochs, --seed, --distill-images and --learning-rate go with --distill');
+      }
+      const epochs = positiveInt('--epochs', opts.epochs);
+      const seed = opts.seed === undefined ? undefined : nonNegativeInt('--seed', opts.seed);
+      const distillCount = positiveInt('--distill-images', opts.distillImages);
+      const learningRate = positiveNumber('--learning-rate', opts.learningRate);
       const ratios = opts.ratios ? parseRatios(opts.ratios) : undefined;
       const refit = opts.fit !== undefined;
       const calibDir = typeof opts.fit === 'string' ? opts.fit : dataPath('coco', 'calib');
@@ -100,13 +123,29 @@ export function registerPrune(program: Command): void {
         threads: positiveInt('--threads', opts.threads),
         log,
       });
+      let distill: DistillReport | undefined;
+      if (distilling) {
+        const distilled = await distillWhole(model, outcome.model, {
+          dir: typeof opts.distill === 'string' ? opts.distill : dataPath('coco'),
+          family,
+          size,
+          epochs,
+          seed,
+          images: distillCount,
+          learningRate,
+          threads: positiveInt('--threads', opts.threads),
+          ...distillProgress(opts.json === true),
+        });
+        outcome.model = distilled.model;
+        distill = distilled.report;
+      }
       saveModel(outcome.model, opts.output);
       if (opts.json) {
         const { model: _m, ...rest } = outcome;
         void _m;
-        process.stdout.write(`${JSON.stringify({ model: modelPath, output: opts.output, ...rest }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ model: modelPath, output: opts.output, ...rest, distill }, null, 2)}\n`);
       } else {
-        process.stdout.write(report(outcome, opts.output));
+        process.stdout.write(report(outcome, opts.output, distill));
       }
     });
 }

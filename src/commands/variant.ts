@@ -12,6 +12,7 @@ import { FAMILY_NAMES, getFamily, type FamilyName } from '../detection/families/
 import { imageInputName, imageInputSize } from '../onnx/image-input.ts';
 import { dataPath } from '../data-dir.ts';
 import { BLOCKS, SUBNETS, buildVariant, type BlockName, type Subnet, type VariantOptions, type VariantResult } from '../variants/index.ts';
+import { distillProgress, distillSummary } from './distill-report.ts';
 import { nonNegativeInt, positiveInt, positiveNumber } from './options.ts';
 import { parseInputShape } from './profile.ts';
 import { giga } from '../units.ts';
@@ -65,14 +66,7 @@ function report(result: VariantResult, before: Profile, after: Profile, levels: 
   const hb = headMacs(before, levels);
   const ha = headMacs(after, levels);
   lines.push(`  head ${levels.join(',').padEnd(6)} ${giga(hb)} G -> ${giga(ha)} G  (${ratio(hb, ha)}x fewer)`);
-  if (result.distill) {
-    const d = result.distill;
-    lines.push(
-      `distill: ${d.images} images x 3 views = ${d.samples} samples (${d.trainSamples} train, ${d.heldOutSamples} held out), ${d.parameters} parameters, ` +
-        `teacher ${d.captureSeconds.toFixed(1)} s, ${d.epochs.length} epochs / ${d.steps} steps in ${d.seconds.toFixed(1)} s; ` +
-        `held-out loss ${d.startLoss.toFixed(4)} -> ${d.bestLoss.toFixed(4)} (best epoch ${d.bestEpoch})`,
-    );
-  }
+  if (result.distill) lines.push(...distillSummary(result.distill));
   if (result.fit) {
     lines.push(`fit: ${result.fit.passes} passes, capture ${result.fit.captureSeconds.toFixed(1)} s, solve ${result.fit.solveSeconds.toFixed(1)} s`);
   }
@@ -170,14 +164,7 @@ export function registerVariant(program: Command): void {
           seed: opts.seed === undefined ? undefined : nonNegativeInt('--seed', opts.seed),
           images: positiveInt('--distill-images', opts.distillImages),
           threads: positiveInt('--threads', opts.threads),
-          onSamples: (done, total) => {
-            if (!opts.json && process.stderr.isTTY) process.stderr.write(`\rteacher ${done}/${total} samples${done === total ? '\n' : ''}`);
-          },
-          onEpoch: (e, total, perEpoch) => {
-            if (opts.json) return;
-            const eta = Math.round(perEpoch * (total - e.epoch));
-            process.stderr.write(`distill epoch ${e.epoch}/${total}  train loss ${e.trainLoss.toFixed(4)}  held-out ${e.heldOutLoss.toFixed(4)}  ${e.seconds.toFixed(0)} s  ETA ${eta} s (at most)\n`);
-          },
+          ...distillProgress(opts.json === true),
         };
       } else if (opts.epochs !== undefined || opts.seed !== undefined || opts.distillImages !== undefined) {
         throw new InputError('--epochs, --seed and --distill-images go with --distill');

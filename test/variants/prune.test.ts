@@ -175,10 +175,14 @@ describe('flopmap prune', () => {
     try {
       expect(await main(['node', 'flopmap', 'prune', model, '--family', 'nanodet', '--flops', '1.5', '-o', '/tmp/never.onnx'])).toBe(2);
       expect(await main(['node', 'flopmap', 'prune', model, '--family', 'nanodet', '--ratios', '0.5,2', '-o', '/tmp/never.onnx'])).toBe(2);
+      expect(await main(['node', 'flopmap', 'prune', model, '--family', 'nanodet', '--epochs', '3', '-o', '/tmp/never.onnx'])).toBe(2);
+      expect(await main(['node', 'flopmap', 'prune', model, '--family', 'nanodet', '--distill', '--learning-rate', '-1', '-o', '/tmp/never.onnx'])).toBe(2);
     } finally {
       process.stderr.write = write;
     }
     expect(errors.join('')).toMatch(/--flops 1.5/);
     expect(errors.join('')).toMatch(/--ratios 0.5,2/);
+    expect(errors.join('')).toMatch(/--epochs, --seed, --distill-images and --learning-rate go with --distill/);
+    expect(errors.join('')).toMatch(/--learning-rate -1/);
   });
 });
