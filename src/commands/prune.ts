@@ -10,9 +10,9 @@ import { InputError } from '../errors.ts';
 import { loadModel, saveModel } from '../onnx/model-io.ts';
 import { FAMILY_NAMES, getFamily, type FamilyName } from '../detection/families/index.ts';
 import { imageInputSize } from '../onnx/image-input.ts';
-import { loadCalibrationImages } from '../variants/calibration.ts';
+import { listTrainingImages, loadImages } from '../variants/calibration.ts';
 import { CHOICE_METHODS, type ChoiceMethod } from '../variants/prune/channel-choice.ts';
-import { ALLOCATIONS, DEFAULT_CALIB_IMAGES, DEFAULT_RATIOS, prune, type Allocation, type PruneOutcome } from '../variants/prune/index.ts';
+import { ALLOCATIONS, DEFAULT_ALLOCATION, DEFAULT_PRUNE_IMAGES_DIR, DEFAULT_RATIOS, prune, type Allocation, type PruneOutcome } from '../variants/prune/index.ts';
 import { DEFAULT_WHOLE_LEARNING_RATE, distillWhole, type DistillReport } from '../variants/distill/index.ts';
 import { distillProgress, distillSummary } from './distill-report.ts';
 import { nonNegativeInt, positiveInt, positiveNumber } from './options.ts';
@@ -25,7 +25,7 @@ interface PruneCliOptions {
   ratios?: string;
   choice?: string;
   allocation: string;
-  images: string;
+  images?: string;
   sensitivityImages: string;
   input: string[];
   threads: string;
@@ -66,15 +66,15 @@ function report(outcome: PruneOutcome, out: string, distill: DistillReport | und
 export function registerPrune(program: Command): void {
   program
     .command('prune')
-    .description('channel pruning under a MACs budget: coupled channel groups, per-group levels from measured sensitivity, least-squares refit')
+    .description('channel pruning under a MACs budget: coupled channel groups, one ratio (or per-group levels from measured sensitivity), least-squares refit, optional whole-network distillation')
     .argument('<model>', 'ONNX detector')
     .addOption(new Option('--family <name>', 'detector family (preprocessing of the calibration images, output kinds)').choices([...FAMILY_NAMES]).makeOptionMandatory())
     .option('--flops <fraction>', 'fraction of the MACs to keep', '0.8')
-    .option('--fit [COCO_DIR]', 'refit the convs reading pruned channels by least squares (calibration images from DIR/calib or DIR; default data/coco/calib)')
+    .option('--fit [COCO_DIR]', 'refit the convs reading pruned channels by least squares (images from DIR/calib + DIR/unlabeled, or DIR; default data/coco: 305 images)')
     .option('--ratios <list>', `levels whose sensitivity is measured (default ${DEFAULT_RATIOS.join(',')})`)
     .addOption(new Option('--choice <how>', 'channels to remove: greedy least error after refit, or smallest L1 norm (default greedy with --fit, l1 without)').choices([...CHOICE_METHODS]))
-    .addOption(new Option('--allocation <how>', 'per-group levels from sensitivity (DP) or one uniform ratio').choices([...ALLOCATIONS]).default('sensitivity'))
-    .option('--images <N>', 'calibration images (statistics, refit)', String(DEFAULT_CALIB_IMAGES))
+    .addOption(new Option('--allocation <how>', 'per-group levels from sensitivity (DP) or one uniform ratio').choices([...ALLOCATIONS]).default(DEFAULT_ALLOCATION))
+    .option('--images <N>', 'use the first N of those images (statistics, sensitivity, refit; default all)')
     .option('--sensitivity-images <N>', 'of those, images the sensitivity is measured on', '8')
     .option('--input <NAME=1x3xHxW>', 'input shape (dynamic exports), repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--threads <N>', 'onnxruntime threads', '1')
@@ -106,9 +106,10 @@ export function registerPrune(program: Command): void {
       const learningRate = positiveNumber('--learning-rate', opts.learningRate);
       const ratios = opts.ratios ? parseRatios(opts.ratios) : undefined;
       const refit = opts.fit !== undefined;
-      const calibDir = typeof opts.fit === 'string' ? opts.fit : dataPath('coco', 'calib');
+      const imagesDir = typeof opts.fit === 'string' ? opts.fit : dataPath(...DEFAULT_PRUNE_IMAGES_DIR);
       const size = imageInputSize(model)?.height ?? getFamily(family).defaultSize;
-      const images = await loadCalibrationImages(calibDir, family, size, positiveInt('--images', opts.images)!);
+      const files = listTrainingImages(imagesDir).slice(0, positiveInt('--images', opts.images));
+      const images = await loadImages(files, family, size);
       const log = (line: string) => { if (!opts.json) process.stderr.write(`${line}\n`); };
       const outcome = await prune(model, {
         family,

@@ -33,6 +33,7 @@ const STRATEGY_NAMES: Record<string, string> = {
   'layer-specific': 'layer-specific',
   distilled: 'layer-specific, distilled',
   'channel-pruning': 'channel pruning',
+  'pruned-distilled': 'channel pruning, distilled',
   baseline: 'baseline',
 };
 
@@ -50,7 +51,7 @@ export function curveRows(points: readonly PointResult[]): CurveRow[] {
   for (const model of models) {
     const mine = points.filter(hasMap).filter((p) => p.model === model);
     const baselines = mine.filter((p) => p.strategy === 'baseline');
-    const strategies = (['input-scaling', 'layer-specific', 'distilled', 'channel-pruning'] as const).filter((s) => mine.some((p) => p.strategy === s));
+    const strategies = (['input-scaling', 'layer-specific', 'distilled', 'channel-pruning', 'pruned-distilled'] as const).filter((s) => mine.some((p) => p.strategy === s));
     const lines = strategies.length > 0 ? strategies : baselines.length > 0 ? (['baseline'] as const) : [];
     lines.forEach((strategy, lineIndex) => {
       const series = seriesName(model, strategy);
@@ -123,7 +124,7 @@ export function tradeoffSpec(rows: readonly CurveRow[], title: string): TopLevel
   const y = { field: 'mAP', type: 'quantitative', title: 'COCO mAP (AP@[.5:.95], %)', scale: { domain: yDomain, nice: false, zero: false } } as const;
   // Colour tells the models apart, the dash the strategies: each (model, strategy) pair is one line.
   const color = { field: 'model', type: 'nominal', title: 'model' } as const;
-  const dashes: Record<string, number[]> = { 'input-scaling': [6, 3], 'layer-specific': [1, 0], distilled: [10, 2, 2, 2], 'channel-pruning': [1, 3], baseline: [2, 2] };
+  const dashes: Record<string, number[]> = { 'input-scaling': [6, 3], 'layer-specific': [1, 0], distilled: [10, 2, 2, 2], 'channel-pruning': [1, 3], 'pruned-distilled': [4, 2, 1, 2], baseline: [2, 2] };
   const strategies = Object.keys(dashes).filter((s) => rows.some((r) => r.strategy === s));
   const strokeDash = {
     field: 'strategy',

@@ -5,10 +5,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { imageInputName, imageInputSize } from '../onnx/image-input.ts';
 import { decodeModel, encodeModel, readModelBytes } from '../onnx/model-io.ts';
 import type { Model } from '../onnx/proto.ts';
-import { listCalibrationImages } from '../variants/calibration.ts';
+import { listCalibrationImages, listTrainingImages } from '../variants/calibration.ts';
 import { hashOf, writeFileAtomic, type StudyCache } from './cache.ts';
 import type { PointPlan } from './points.ts';
-import { sizeLabel, type InputSize, type VariantSpec, type StudyModel } from './schema.ts';
+import { isChannelPruning, sizeLabel, type InputSize, type VariantSpec, type StudyModel } from './schema.ts';
 import type { StudyStages } from './stages.ts';
 
 /** A model file as run by one point: the original, a light-head variant, or a resized copy. */
@@ -56,13 +56,13 @@ async function derivedModel(cache: StudyCache, key: string, make: () => Promise<
 }
 
 /**
- * Names the calibration set by the image files the fit reads (DIR/calib for a COCO folder) and their sizes,
- * so a changed set of calibration images gives a new variant.
+ * Names the calibration set by the image files the fit reads (a light head: DIR/calib for a COCO folder;
+ * pruning: DIR/calib + DIR/unlabeled) and their sizes, so a changed set of images gives a new variant.
  */
 function calibFingerprint(spec: VariantSpec): string {
   if (spec.fit === false) return 'random-init';
   if (!existsSync(spec.fit)) return `${spec.fit}\n(missing)`; // the fit itself reports the missing folder
-  const files = listCalibrationImages(spec.fit);
+  const files = isChannelPruning(spec) ? listTrainingImages(spec.fit) : listCalibrationImages(spec.fit);
   return [spec.fit, ...files.map((f) => `${f} ${statSync(f).size}`)].join('\n');
 }
 
@@ -76,10 +76,17 @@ export async function pointModel(
   let current: LoadedModel = base;
   if (plan.variant) {
     const spec = plan.variant;
-    const key = hashOf('variant', stages.fingerprint, base.hash, plan.model.family, sizeLabel(native), JSON.stringify(spec), calibFingerprint(spec));
-    current = await derivedModel(cache, key, () =>
-      stages.buildVariant(base.model, spec, plan.model.family, { inputName: base.inputName, size: native }),
-    );
+    const family = plan.model.family;
+    const at = { inputName: base.inputName, size: native };
+    const keyOf = (s: VariantSpec) => hashOf('variant', stages.fingerprint, base.hash, family, sizeLabel(native), JSON.stringify(s), calibFingerprint(s));
+    if (isChannelPruning(spec) && spec.distill) {
+      // The distilled point trains the refitted point's model (the same cache entry: pruned once per sweep).
+      const { distill, ...refitted } = spec;
+      const pruned = await derivedModel(cache, keyOf(refitted), () => stages.buildVariant(base.model, refitted, family, at));
+      current = await derivedModel(cache, keyOf(spec), () => stages.distillPruned(base.model, pruned.model, { ...spec, distill }, family, at));
+    } else {
+      current = await derivedModel(cache, keyOf(spec), () => stages.buildVariant(base.model, spec, family, at));
+    }
   }
   const isNative = plan.size.height === native.height && plan.size.width === native.width;
   // Only static exports need a rewrite; a graph with a dynamic H/W runs at any size as it is.

@@ -35,10 +35,10 @@ export function variantId(spec: LayerSpecificSpec): string {
   return parts.join('-');
 }
 
-/** `prune-x0.8` (refitted, sensitivity allocation), `prune-x0.8-uniform`, `prune-x0.8-normonly`. */
+/** `prune-x0.8` (refitted, one uniform ratio), `prune-x0.8-sensitivity`, `prune-x0.8-normonly`. */
 export function pruneId(spec: ChannelPruningSpec): string {
   const parts = [`prune-x${spec.flops}`];
-  if (spec.allocation === 'uniform') parts.push('uniform');
+  if (spec.allocation === 'sensitivity') parts.push('sensitivity');
   if (spec.fit === false) parts.push('normonly');
   return parts.join('-');
 }
@@ -95,7 +95,12 @@ export function planModelPoints(
     const vid = pruneId(spec);
     if (variants.has(vid)) continue;
     variants.add(vid);
-    points.push({ id: `${model.id}+${vid}@${sizeLabel(native)}`, model, strategy: 'channel-pruning', size: native, variant: spec, variantId: vid });
+    const { distill, ...refitted } = spec;
+    points.push({ id: `${model.id}+${vid}@${sizeLabel(native)}`, model, strategy: 'channel-pruning', size: native, variant: refitted, variantId: vid });
+    // The same pruned model with its whole network trained against the original, beside it.
+    if (distill) {
+      points.push({ id: `${model.id}+${vid}-distilled@${sizeLabel(native)}`, model, strategy: 'pruned-distilled', size: native, variant: spec, variantId: `${vid}-distilled` });
+    }
   }
   return points;
 }

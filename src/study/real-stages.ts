@@ -14,12 +14,13 @@ import { profileModel } from '../profiler/index.ts';
 import { detectOnly, getFamily, listAnnotatedImages, prepareImage, resolveCocoDir, type FamilyName } from '../detection/index.ts';
 import { measureLatency } from '../detection/latency.ts';
 import { buildVariant } from '../variants/index.ts';
+import { distillWhole } from '../variants/distill/index.ts';
 import { withInputSize } from '../onnx/input-size.ts';
 import { hashOf } from './cache.ts';
 import type { PointIntervals, PointLatency } from './results.ts';
-import { isChannelPruning, type ChannelPruningSpec, type InputSize, type LayerSpecificSpec, type VariantSpec } from './schema.ts';
-import { loadCalibrationImages } from '../variants/calibration.ts';
-import { DEFAULT_CALIB_IMAGES, prune } from '../variants/prune/index.ts';
+import { isChannelPruning, type ChannelPruningSpec, type DistillSettings, type InputSize, type LayerSpecificSpec, type VariantSpec } from './schema.ts';
+import { listTrainingImages, loadImages } from '../variants/calibration.ts';
+import { DEFAULT_ALLOCATION, DEFAULT_PRUNE_IMAGES_DIR, prune } from '../variants/prune/index.ts';
 import type { DetectOptions, Detection, IntervalsRun, LatencyOptions, ProfileSummary, ShardRun, StudyStages } from './stages.ts';
 
 /** The source files of the stages (profiler, pipeline, evaluator, variants), sorted: the code a result depends on. */
@@ -117,19 +118,28 @@ async function buildLightHead(
 
 async function buildPruned(model: Model, spec: ChannelPruningSpec, family: FamilyName, native: { inputName: string; size: InputSize }, threads: number): Promise<Model> {
   const { size, inputName } = native;
-  // Norm-only pruning still measures sensitivity on calibration images: the shared ones.
-  const images = await loadCalibrationImages(spec.fit === false ? dataPath('coco', 'calib') : spec.fit, family, size.side ?? size.height, spec.calibImages ?? DEFAULT_CALIB_IMAGES);
+  // Norm-only pruning still measures sensitivity on images: the default ones.
+  const files = listTrainingImages(spec.fit === false ? dataPath(...DEFAULT_PRUNE_IMAGES_DIR) : spec.fit).slice(0, spec.calibImages);
+  const images = await loadImages(files, family, size.side ?? size.height);
   const out = await prune(model, {
     family,
     flops: spec.flops,
     choice: spec.fit === false ? 'l1' : 'greedy',
-    allocation: spec.allocation ?? 'sensitivity',
+    allocation: spec.allocation ?? DEFAULT_ALLOCATION,
     refit: spec.fit !== false,
     images,
     inputShapes: { [inputName]: [1, 3, size.height, size.width] },
     threads,
   });
   return out.model;
+}
+
+/** The pruned model's whole network trained against the original on the refit's images (`prune --distill`). */
+async function distillPruned(original: Model, pruned: Model, spec: ChannelPruningSpec & { distill: DistillSettings }, family: FamilyName, native: { size: InputSize }, threads: number): Promise<Model> {
+  if (spec.fit === false) throw new Error('distillPruned: a norm-only model is not distilled (the study file check refuses it)');
+  const { size } = native;
+  const { model } = await distillWhole(original, pruned, { ...spec.distill, dir: spec.fit, family, size: size.side ?? size.height, threads });
+  return model;
 }
 
 /** `threads`: onnxruntime threads for fitting the light heads (the detection runs get theirs per call). */
@@ -145,6 +155,7 @@ export function realStages(threads = 1): StudyStages {
     resize: (model, size) => withInputSize(model, size.height, size.width),
     buildVariant: (model, spec: VariantSpec, family, native) =>
       isChannelPruning(spec) ? buildPruned(model, spec, family, native, threads) : buildLightHead(model, spec, family, native, threads),
+    distillPruned: (original, pruned, spec, family, native) => distillPruned(original, pruned, spec, family, native, threads),
     detect,
     intervals,
     latency,

@@ -7,11 +7,11 @@ import { readJsonFile } from '../json-file.ts';
 import type { SweepTiming } from './timing.ts';
 
 
-export const STRATEGIES = ['baseline', 'input-scaling', 'layer-specific', 'distilled', 'channel-pruning'] as const;
+export const STRATEGIES = ['baseline', 'input-scaling', 'layer-specific', 'distilled', 'channel-pruning', 'pruned-distilled'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 /** Strategies compared against the model's input-scaling curve at the same FLOPs. */
-export const COMPARED_STRATEGIES: readonly Strategy[] = ['layer-specific', 'distilled', 'channel-pruning'];
+export const COMPARED_STRATEGIES: readonly Strategy[] = ['layer-specific', 'distilled', 'channel-pruning', 'pruned-distilled'];
 
 /** Bootstrap confidence intervals of the 12 numbers (same units: 0..1); null where a number is undefined. */
 export type PointIntervals = { level: number; replicates: number } & Record<StatKey, [number, number] | null>;

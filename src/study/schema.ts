@@ -51,6 +51,14 @@ const dataSchema = z
   })
   .strict();
 
+/** Distillation against the original model on coco/calib + coco/unlabeled: true, or its settings. */
+const distillSchema = z
+  .union([
+    z.literal(true),
+    z.object({ epochs: z.number().int().positive().optional(), seed: z.number().int().min(0).optional(), images: z.number().int().positive().optional() }).strict(),
+  ])
+  .optional();
+
 const layerSpecificSchema = z
   .object({
     block: z.enum(BLOCKS),
@@ -64,12 +72,7 @@ const layerSpecificSchema = z
     /** Without fit: 'svd' projects the original weights (default), 'random' is He-normal (FLOPs studies). */
     init: z.enum(['svd', 'random']).optional(),
     /** Also a distilled point: the fitted head trained against the original on coco/calib + coco/unlabeled. */
-    distill: z
-      .union([
-        z.literal(true),
-        z.object({ epochs: z.number().int().positive().optional(), seed: z.number().int().min(0).optional(), images: z.number().int().positive().optional() }).strict(),
-      ])
-      .optional(),
+    distill: distillSchema,
   })
   .strict();
 
@@ -78,10 +81,13 @@ const channelPruningSchema = z
   .object({
     /** Fraction of the MACs kept (0.8). */
     flops: z.number().gt(0).lt(1),
-    /** Calibration images of the refit; false: norm-only pruning (no refit). */
-    fit: z.union([z.string().min(1), z.literal(false)]).default('${data}/coco/calib'),
+    /** Images of the refit (DIR/calib + DIR/unlabeled, or DIR); false: norm-only pruning (no refit). */
+    fit: z.union([z.string().min(1), z.literal(false)]).default('${data}/coco'),
+    /** The first N of those images (default all). */
     calibImages: z.number().int().positive().optional(),
     allocation: z.enum(['sensitivity', 'uniform']).optional(),
+    /** Also a distilled point: the pruned, refitted model's whole network trained against the original. */
+    distill: distillSchema,
   })
   .strict();
 
@@ -124,6 +130,12 @@ export interface StudyModel {
   strategy?: TrainedStrategy;
 }
 
+export interface DistillSettings {
+  epochs?: number;
+  seed?: number;
+  images?: number;
+}
+
 export interface LayerSpecificSpec {
   block: BlockName;
   levels: string[];
@@ -135,15 +147,17 @@ export interface LayerSpecificSpec {
   calibImages?: number;
   init?: 'svd' | 'random';
   /** Present: the spec's points include a distilled one (see variants/distill). */
-  distill?: { epochs?: number; seed?: number; images?: number };
+  distill?: DistillSettings;
 }
 
 export interface ChannelPruningSpec {
   flops: number;
-  /** Absolute calibration folder, or false for norm-only pruning. */
+  /** Absolute folder of the refit's images (calibration.ts listTrainingImages), or false for norm-only pruning. */
   fit: string | false;
   calibImages?: number;
   allocation?: 'sensitivity' | 'uniform';
+  /** Present: the spec's points include a distilled one (see variants/distill). */
+  distill?: DistillSettings;
 }
 
 /** What a variant point builds: a light head, or a channel-pruned model. */
@@ -239,7 +253,16 @@ export function parseStudy(json: unknown, file: string): Study {
         distill: v.distill === undefined ? undefined : v.distill === true ? {} : v.distill,
       };
     }),
-    channelPruning: s.channelPruning.map((v) => ({ ...v, fit: v.fit === false ? false : resolveStudyPath(v.fit, abs) })),
+    channelPruning: s.channelPruning.map((v, i) => {
+      if (v.distill !== undefined && v.fit === false) {
+        throw fileError(file, `invalid study file: field channelPruning.${i}.distill: only with a refitted model (not "fit": false)`);
+      }
+      return {
+        ...v,
+        fit: v.fit === false ? false : resolveStudyPath(v.fit, abs),
+        distill: v.distill === undefined ? undefined : v.distill === true ? {} : v.distill,
+      };
+    }),
     threads: s.threads,
     bootstrap: s.bootstrap,
     latency: s.latency,

@@ -5,7 +5,7 @@ import type { Model } from '../onnx/proto.ts';
 import type { CocoDetection, CocoStats } from '../coco-eval/index.ts';
 import type { FamilyName } from '../detection/families/index.ts';
 import type { GroupCost, PointIntervals, PointLatency } from './results.ts';
-import type { InputSize, VariantSpec } from './schema.ts';
+import type { ChannelPruningSpec, DistillSettings, InputSize, VariantSpec } from './schema.ts';
 import type { ImagePreparer, RunTiming } from '../detection/index.ts';
 
 /** One detection in COCO results format, as the detection pipeline writes it. */
@@ -71,6 +71,8 @@ export interface StudyStages {
   resize(model: Model, size: InputSize): Model;
   /** The light-head variant, built at the model's native input (fitting runs at that size). */
   buildVariant(model: Model, spec: VariantSpec, family: FamilyName, native: { inputName: string; size: InputSize }): Promise<Model>;
+  /** A pruned model's whole network trained against the original (`flopmap prune --distill`). */
+  distillPruned(original: Model, pruned: Model, spec: ChannelPruningSpec & { distill: DistillSettings }, family: FamilyName, native: { inputName: string; size: InputSize }): Promise<Model>;
   detect(options: DetectOptions): Promise<ShardRun>;
   /** The 12 COCO numbers of `detections` and their bootstrap intervals over the images; replicate b draws the same images for every point (same seed). */
   intervals(annotationsPath: string, detections: Detection[], options: { replicates: number; seed: number }): IntervalsRun;

@@ -23,6 +23,20 @@ export function resolveCalibrationDir(dir: string): string {
   return chosen;
 }
 
+/**
+ * The images training may use: DIR/calib and DIR/unlabeled where they exist (a COCO data folder: 96 + 209 COCO
+ * train2017 images, disjoint from every evaluation image), else DIR's own images; sorted within each folder.
+ * Distillation and pruning's refit read these (a light head's fit reads DIR/calib only).
+ */
+export function listTrainingImages(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw fileError(dir, 'training image folder not found');
+  const subs = ['calib', 'unlabeled'].map((s) => join(dir, s)).filter((d) => existsSync(d) && statSync(d).isDirectory());
+  const folders = subs.length > 0 ? subs : [dir];
+  const files = folders.flatMap((f) => readdirSync(f).filter((n) => IMAGE_FILE.test(n)).sort().map((n) => join(f, n)));
+  if (files.length === 0) throw fileError(dir, 'no images (.jpg/.png) in this folder (or its calib/ and unlabeled/)');
+  return files;
+}
+
 /** The image files a fit on `dir` reads, in the order it reads them (sorted by name). */
 export function listCalibrationImages(dir: string): string[] {
   const folder = resolveCalibrationDir(dir);
@@ -38,7 +52,11 @@ const RECENT_SETS = 2;
  * again gives the same array (read-only), so that the variants of one model share their calibration work.
  */
 export function loadCalibrationImages(dir: string, family: FamilyName, size: number, count: number): Promise<CalibrationImage[]> {
-  const files = listCalibrationImages(dir).slice(0, count);
+  return loadImages(listCalibrationImages(dir).slice(0, count), family, size);
+}
+
+/** `files` preprocessed for `family` at `size`; the same files again give the same array (read-only). */
+export function loadImages(files: readonly string[], family: FamilyName, size: number): Promise<CalibrationImage[]> {
   const key = JSON.stringify([family, size, files.map((f) => [f, statSync(f).size, statSync(f).mtimeMs])]);
   let set = recent.get(key);
   if (!set) {
@@ -50,7 +68,7 @@ export function loadCalibrationImages(dir: string, family: FamilyName, size: num
   return set;
 }
 
-async function readCalibrationImages(files: string[], family: FamilyName, size: number): Promise<CalibrationImage[]> {
+async function readCalibrationImages(files: readonly string[], family: FamilyName, size: number): Promise<CalibrationImage[]> {
   const spec = getFamily(family);
   const images: CalibrationImage[] = [];
   for (const file of files) {

@@ -88,15 +88,28 @@ describe('points and shards', () => {
   });
 
   it('gives channel pruning its own strategy and ids (a third curve)', () => {
-    const s = parseStudy({ ...minimal, channelPruning: [{ flops: 0.8 }, { flops: 0.8, allocation: 'uniform' }, { flops: 0.8, fit: false }] }, '/x/e.json');
-    expect(s.channelPruning[0]!.fit).toBe(join(dataDir(), 'coco/calib'));
+    const s = parseStudy({ ...minimal, channelPruning: [{ flops: 0.8 }, { flops: 0.8, allocation: 'sensitivity' }, { flops: 0.8, fit: false }] }, '/x/e.json');
+    expect(s.channelPruning[0]!.fit).toBe(join(dataDir(), 'coco'));
     const ids = planModelPoints(s, s.models[0]!, { height: 320, width: 320 }).map((p) => `${p.strategy}:${p.id}`);
     expect(ids.slice(1)).toEqual([
       'channel-pruning:nanodet-m+prune-x0.8@320',
-      'channel-pruning:nanodet-m+prune-x0.8-uniform@320',
+      'channel-pruning:nanodet-m+prune-x0.8-sensitivity@320',
       'channel-pruning:nanodet-m+prune-x0.8-normonly@320',
     ]);
     expect(errorOf({ ...minimal, channelPruning: [{ flops: 1.2 }] })).toMatch(/field channelPruning\.0\.flops/);
+  });
+
+  it('adds a distilled pruned point beside the refitted one, and refuses distilling a norm-only model', () => {
+    const s = parseStudy({ ...minimal, channelPruning: [{ flops: 0.8, distill: { epochs: 3 } }] }, '/x/e.json');
+    const plans = planModelPoints(s, s.models[0]!, { height: 320, width: 320 }).slice(1);
+    expect(plans.map((p) => `${p.strategy}:${p.id}`)).toEqual([
+      'channel-pruning:nanodet-m+prune-x0.8@320',
+      'pruned-distilled:nanodet-m+prune-x0.8-distilled@320',
+    ]);
+    // The refitted point's spec has no distillation; the distilled one carries its settings.
+    expect(plans[0]!.variant).not.toHaveProperty('distill');
+    expect(plans[1]!.variant).toMatchObject({ flops: 0.8, distill: { epochs: 3 } });
+    expect(errorOf({ ...minimal, channelPruning: [{ flops: 0.8, fit: false, distill: true }] })).toMatch(/field channelPruning\.0\.distill: only with a refitted model/);
   });
 
   it('splits images into shards in id order', () => {

@@ -8,11 +8,11 @@ import { main } from '../../src/cli.ts';
 import { dataPath } from '../../src/data-dir.ts';
 import { InputError } from '../../src/errors.ts';
 import { familyLoss } from '../../src/variants/distill/losses.ts';
-import { distillImages } from '../../src/variants/distill/samples.ts';
+import { listTrainingImages } from '../../src/variants/calibration.ts';
 
 describe('distill: inputs', () => {
   it('reads coco/calib and coco/unlabeled: 305 images, none of them a coco206 evaluation image', async () => {
-    const files = distillImages(dataPath('coco'));
+    const files = listTrainingImages(dataPath('coco'));
     expect(files.length).toBe(305);
     expect(files.filter((f) => f.includes('/calib/')).length).toBe(96);
     const { readdirSync } = await import('node:fs');
@@ -22,9 +22,9 @@ describe('distill: inputs', () => {
 
   it('exits with one line naming the folder or the family', () => {
     const empty = mkdtempSync(join(tmpdir(), 'distill-'));
-    expect(() => distillImages(empty)).toThrow(InputError);
-    expect(() => distillImages(empty)).toThrow(empty);
-    expect(() => distillImages(join(empty, 'missing'))).toThrow(/not found/);
+    expect(() => listTrainingImages(empty)).toThrow(InputError);
+    expect(() => listTrainingImages(empty)).toThrow(empty);
+    expect(() => listTrainingImages(join(empty, 'missing'))).toThrow(/not found/);
     expect(() => familyLoss('retinanet', [{ name: 'x', dims: [1, 80, 4, 4] }])).toThrow(/retinanet/);
     expect(() => familyLoss('nanodet', [{ name: 'x', dims: [1, 81, 4, 4] }])).toThrow(/81 channels/);
   });

@@ -10,7 +10,8 @@ import { GraphEditor } from '../../onnx/graph-edit.ts';
 import { extractHead, headBoundary, writeHeadParams, type HeadSubgraph } from './head-subgraph.ts';
 import { extractWhole, wholeBoundary } from './whole-subgraph.ts';
 import { profileModel } from '../../profiler/index.ts';
-import { buildSamples, distillImages } from './samples.ts';
+import { listTrainingImages } from '../calibration.ts';
+import { buildSamples } from './samples.ts';
 import { trainHead, type EpochReport, type TrainReport } from './trainer.ts';
 
 export interface DistillOptions {
@@ -71,7 +72,7 @@ async function distillSubgraph(
   extract: () => HeadSubgraph,
   options: DistillOptions,
 ): Promise<{ model: Model; report: DistillReport }> {
-  const files = distillImages(options.dir);
+  const files = listTrainingImages(options.dir);
   const seed = options.seed ?? DEFAULT_SEED;
   const t0 = performance.now();
   const { data, loss } = await buildSamples(original, inputs, outputs, files, {

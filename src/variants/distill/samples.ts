@@ -3,10 +3,7 @@
 // than COCO's usual, where P3 works). One run of the ORIGINAL model per sample gives both the features entering
 // the head (backbone and neck are frozen, so they never change) and the teacher's head outputs. When the
 // student's input is the image itself (whole-network distillation), its feature is the image tensor fed.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { fileError } from '../../errors.ts';
 import { imageInputName } from '../../onnx/image-input.ts';
 import type { Model } from '../../onnx/proto.ts';
 import { getFamily, type FamilyName } from '../../detection/families/index.ts';
@@ -16,19 +13,8 @@ import { cloneModel, encodeModel } from '../../onnx/model-io.ts';
 import { seededRandom, type DistillData } from './trainer.ts';
 import { familyLoss, positionWeights, type LossSpec } from './losses.ts';
 
-const IMAGE_FILE = /\.(jpe?g|png)$/i;
 /** The ways each image is shown to the teacher and the student. */
 export const VIEWS = ['as-is', 'mirrored', 'shrunk'] as const;
-
-/** DIR/calib and DIR/unlabeled where they exist (a COCO data folder), else DIR's own images; sorted. */
-export function distillImages(dir: string): string[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw fileError(dir, 'distillation image folder not found');
-  const subs = ['calib', 'unlabeled'].map((s) => join(dir, s)).filter((d) => existsSync(d) && statSync(d).isDirectory());
-  const folders = subs.length > 0 ? subs : [dir];
-  const files = folders.flatMap((f) => readdirSync(f).filter((n) => IMAGE_FILE.test(n)).sort().map((n) => join(f, n)));
-  if (files.length === 0) throw fileError(dir, 'no images (.jpg/.png) for distillation in this folder (or its calib/ and unlabeled/)');
-  return files;
-}
 
 /** Mirrors the image content (not the padding) left to right, in place. */
 function mirror(p: PreparedInput): void {
