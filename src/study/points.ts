@@ -35,10 +35,10 @@ export function variantId(spec: LayerSpecificSpec): string {
   return parts.join('-');
 }
 
-/** `prune-x0.8` (refitted, one uniform ratio), `prune-x0.8-sensitivity`, `prune-x0.8-normonly`. */
+/** `prune-x0.8` (refitted, sensitivity allocation), `prune-x0.8-uniform`, `prune-x0.8-normonly`. */
 export function pruneId(spec: ChannelPruningSpec): string {
   const parts = [`prune-x${spec.flops}`];
-  if (spec.allocation === 'sensitivity') parts.push('sensitivity');
+  if (spec.allocation === 'uniform') parts.push('uniform');
   if (spec.fit === false) parts.push('normonly');
   return parts.join('-');
 }

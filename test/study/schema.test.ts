@@ -88,12 +88,12 @@ describe('points and shards', () => {
   });
 
   it('gives channel pruning its own strategy and ids (a third curve)', () => {
-    const s = parseStudy({ ...minimal, channelPruning: [{ flops: 0.8 }, { flops: 0.8, allocation: 'sensitivity' }, { flops: 0.8, fit: false }] }, '/x/e.json');
+    const s = parseStudy({ ...minimal, channelPruning: [{ flops: 0.8 }, { flops: 0.8, allocation: 'uniform' }, { flops: 0.8, fit: false }] }, '/x/e.json');
     expect(s.channelPruning[0]!.fit).toBe(join(dataDir(), 'coco'));
     const ids = planModelPoints(s, s.models[0]!, { height: 320, width: 320 }).map((p) => `${p.strategy}:${p.id}`);
     expect(ids.slice(1)).toEqual([
       'channel-pruning:nanodet-m+prune-x0.8@320',
-      'channel-pruning:nanodet-m+prune-x0.8-sensitivity@320',
+      'channel-pruning:nanodet-m+prune-x0.8-uniform@320',
       'channel-pruning:nanodet-m+prune-x0.8-normonly@320',
     ]);
     expect(errorOf({ ...minimal, channelPruning: [{ flops: 1.2 }] })).toMatch(/field channelPruning\.0\.flops/);
