@@ -244,28 +244,30 @@ export function parseStudy(json: unknown, file: string): Study {
       if (v.init !== undefined && v.fit !== false) {
         throw fileError(file, `invalid study file: field layerSpecific.${i}.init: only with "fit": false (a fitted head is initialised by the fit)`);
       }
-      if (v.distill !== undefined && v.fit === false) {
-        throw fileError(file, `invalid study file: field layerSpecific.${i}.distill: only with a fitted head (not "fit": false)`);
-      }
-      return {
-      ...v,
-        fit: v.fit === false ? false : resolveStudyPath(v.fit, abs),
-        distill: v.distill === undefined ? undefined : v.distill === true ? {} : v.distill,
-      };
+      return withFitAndDistill(v, `layerSpecific.${i}`, 'a fitted head', abs, file);
     }),
-    channelPruning: s.channelPruning.map((v, i) => {
-      if (v.distill !== undefined && v.fit === false) {
-        throw fileError(file, `invalid study file: field channelPruning.${i}.distill: only with a refitted model (not "fit": false)`);
-      }
-      return {
-        ...v,
-        fit: v.fit === false ? false : resolveStudyPath(v.fit, abs),
-        distill: v.distill === undefined ? undefined : v.distill === true ? {} : v.distill,
-      };
-    }),
+    channelPruning: s.channelPruning.map((v, i) => withFitAndDistill(v, `channelPruning.${i}`, 'a refitted model', abs, file)),
     threads: s.threads,
     bootstrap: s.bootstrap,
     latency: s.latency,
+  };
+}
+
+/** An entry's fit folder made absolute and `distill: true` made its settings; distilling needs a fit (`what`). */
+function withFitAndDistill<T extends { fit: string | false; distill?: true | DistillSettings }>(
+  v: T,
+  field: string,
+  what: string,
+  abs: string,
+  file: string,
+): Omit<T, 'distill'> & { distill?: DistillSettings } {
+  if (v.distill !== undefined && v.fit === false) {
+    throw fileError(file, `invalid study file: field ${field}.distill: only with ${what} (not "fit": false)`);
+  }
+  return {
+    ...v,
+    fit: v.fit === false ? false : resolveStudyPath(v.fit, abs),
+    distill: v.distill === undefined ? undefined : v.distill === true ? {} : v.distill,
   };
 }
 

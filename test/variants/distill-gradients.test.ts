@@ -8,6 +8,7 @@ import { positionWeights, teacherInput, type LossSpec } from '../../src/variants
 import { LOSS_OUTPUT, buildGraph, gradOutput } from '../../src/variants/distill/train-graph.ts';
 import { seededRandom } from '../../src/variants/distill/trainer.ts';
 import { TINY, randomValues, tinyHead, tinyLoss } from './distill-tiny-head.ts';
+import { expectFiniteDifferences } from './finite-differences.ts';
 
 async function open(sub: HeadSubgraph, loss: LossSpec, mode: 'forward' | 'loss' | 'train'): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(encodeModel(buildGraph(sub, loss, mode)), { intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
@@ -39,24 +40,10 @@ describe('distill: hand-written gradients', () => {
     const result = await train.run({ ...fixed, ...paramFeeds(student) });
     const lossAt = async (): Promise<number> => ((await lossOnly.run({ ...fixed, ...paramFeeds(student) }))[LOSS_OUTPUT]!.data as Float32Array)[0]!;
     expect(await lossAt()).toBeGreaterThan(0.1);
-    const eps = 1e-2;
-    let checked = 0;
-    for (const p of student.params) {
-      const grad = result[gradOutput(p.name)]!.data as Float32Array;
-      expect(grad.length).toBe(p.values.length);
-      for (let k = 0; k < 6; k++) {
-        const j = Math.floor(random() * p.values.length);
-        const keep = p.values[j]!;
-        p.values[j] = keep + eps;
-        const up = await lossAt();
-        p.values[j] = keep - eps;
-        const down = await lossAt();
-        p.values[j] = keep;
-        const numeric = (up - down) / (2 * eps);
-        expect(Math.abs(numeric - grad[j]!), `${p.name}[${j}]: analytic ${grad[j]} vs numeric ${numeric}`).toBeLessThan(2e-3 + 2e-2 * Math.abs(grad[j]!));
-        checked++;
-      }
-    }
+    const checked = await expectFiniteDifferences(student.params, (p) => result[gradOutput(p.name)]!.data as Float32Array, lossAt, random, {
+      samples: 6,
+      tolerance: (analytic) => 2e-3 + 2e-2 * Math.abs(analytic),
+    });
     expect(checked).toBe(6 * student.params.length);
     expect(student.params.length).toBe(6);
   });
