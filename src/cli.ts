@@ -45,7 +45,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'prune',
     synopsis: 'prune MODEL.onnx --family F [--flops 0.8] [--fit [DIR]] [--input NAME=1x3xHxW] -o OUT.onnx [--json]',
-    summary: 'channel pruning under a MACs budget: coupled channel groups, per-group levels from measured sensitivity, least-squares refit',
+    summary: 'channel pruning under a MACs budget: coupled channel groups, per-group levels from measured sensitivity, least-squares refit, optional whole-network distillation',
     load: async () => (await import('./commands/prune.ts')).registerPrune,
   },
   {

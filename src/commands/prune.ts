@@ -66,7 +66,7 @@ function report(outcome: PruneOutcome, out: string, distill: DistillReport | und
 export function registerPrune(program: Command): void {
   program
     .command('prune')
-    .description('channel pruning under a MACs budget: coupled channel groups, one ratio (or per-group levels from measured sensitivity), least-squares refit, optional whole-network distillation')
+    .description('channel pruning under a MACs budget: coupled channel groups, per-group levels from measured sensitivity, least-squares refit, optional whole-network distillation')
     .argument('<model>', 'ONNX detector')
     .addOption(new Option('--family <name>', 'detector family (preprocessing of the calibration images, output kinds)').choices([...FAMILY_NAMES]).makeOptionMandatory())
     .option('--flops <fraction>', 'fraction of the MACs to keep', '0.8')

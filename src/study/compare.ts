@@ -39,5 +39,5 @@ export function comparisonLine(c: StrategyComparison): string {
   const head = `${c.id}: ${c.gflops.toFixed(3)} GFLOPs (${versus}), ${c.mAP.toFixed(1)} mAP`;
   if (c.inputScalingMAP === null) return `${head}; outside the input-scaling curve`;
   const delta = c.mAP - c.inputScalingMAP;
-  return `${head}; input scaling at the same FLOPs: ${c.inputScalingMAP.toFixed(1)} mAP (light head ${delta >= 0 ? '+' : ''}${delta.toFixed(1)})`;
+  return `${head}; input scaling at the same FLOPs: ${c.inputScalingMAP.toFixed(1)} mAP (difference ${delta >= 0 ? '+' : ''}${delta.toFixed(1)})`;
 }

@@ -153,13 +153,13 @@ export async function buildReportHtml(results: StudyResults): Promise<string> {
     const versus = compareStrategies(points);
     if (comparisons.length > 0) {
       parts.push(
-        '<h2>Light heads vs input scaling at the same FLOPs</h2>',
-        '<p>Each light-head (or pruned) point against its model\'s input-scaling curve interpolated at the same FLOPs, on the same bootstrap replicates (paired: every replicate scores both on the same images). A difference is significant when its paired interval excludes 0.</p>',
+        '<h2>Each strategy vs input scaling at the same FLOPs</h2>',
+        '<p>Each light-head, pruned or distilled point against its model\'s input-scaling curve interpolated at the same FLOPs, on the same bootstrap replicates (paired: every replicate scores both on the same images). A difference is significant when its paired interval excludes 0.</p>',
         comparisonTable(comparisons, points, withCi?.ci?.level ?? 0.95),
       );
     } else if (versus.length > 0) {
       parts.push(
-        '<h2>Light heads vs input scaling at the same FLOPs</h2>',
+        '<h2>Each strategy vs input scaling at the same FLOPs</h2>',
         `<ul class="curves" id="versus">${versus.map((c) => `<li>${esc(comparisonLine(c))}</li>`).join('')}</ul>`,
       );
     }

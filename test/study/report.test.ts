@@ -68,7 +68,7 @@ describe('report', () => {
     // Without paired comparisons (older results), the plain line at the same FLOPs.
     const { comparisons: _, ...older } = sampleResults();
     expect(await buildReportHtml(older)).toContain(
-      'a+conv1x1-P3@320: 0.600 GFLOPs (1.20x fewer), 19.0 mAP; input scaling at the same FLOPs: 18.2 mAP (light head +0.8)',
+      'a+conv1x1-P3@320: 0.600 GFLOPs (1.20x fewer), 19.0 mAP; input scaling at the same FLOPs: 18.2 mAP (difference +0.8)',
     );
     // Self-contained: no script and nothing fetched.
     expect(html).not.toMatch(/<script|<link|src="http|href="http/);
