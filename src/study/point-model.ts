@@ -72,6 +72,7 @@ export async function pointModel(
   native: InputSize,
   cache: StudyCache,
   stages: StudyStages,
+  note?: (message: string) => void,
 ): Promise<LoadedModel> {
   let current: LoadedModel = base;
   if (plan.variant) {
@@ -82,10 +83,10 @@ export async function pointModel(
     if (isChannelPruning(spec) && spec.distill) {
       // The distilled point trains the refitted point's model (the same cache entry: pruned once per sweep).
       const { distill, ...refitted } = spec;
-      const pruned = await derivedModel(cache, keyOf(refitted), () => stages.buildVariant(base.model, refitted, family, at));
-      current = await derivedModel(cache, keyOf(spec), () => stages.distillPruned(base.model, pruned.model, { ...spec, distill }, family, at));
+      const pruned = await derivedModel(cache, keyOf(refitted), () => stages.buildVariant(base.model, refitted, family, at, note));
+      current = await derivedModel(cache, keyOf(spec), () => stages.distillPruned(base.model, pruned.model, { ...spec, distill }, family, at, note));
     } else {
-      current = await derivedModel(cache, keyOf(spec), () => stages.buildVariant(base.model, spec, family, at));
+      current = await derivedModel(cache, keyOf(spec), () => stages.buildVariant(base.model, spec, family, at, note));
     }
   }
   const isNative = plan.size.height === native.height && plan.size.width === native.width;

@@ -14,7 +14,7 @@ import { profileModel } from '../profiler/index.ts';
 import { detectOnly, getFamily, listAnnotatedImages, prepareImage, resolveCocoDir, type FamilyName } from '../detection/index.ts';
 import { measureLatency } from '../detection/latency.ts';
 import { buildVariant } from '../variants/index.ts';
-import { distillWhole } from '../variants/distill/index.ts';
+import { distillOutcome, distillWhole } from '../variants/distill/index.ts';
 import { withInputSize } from '../onnx/input-size.ts';
 import { hashOf } from './cache.ts';
 import type { PointIntervals, PointLatency } from './results.ts';
@@ -97,6 +97,7 @@ async function buildLightHead(
   family: FamilyName,
   native: { inputName: string; size: InputSize },
   threads: number,
+  note?: (message: string) => void,
 ): Promise<Model> {
   const { size, inputName } = native;
   const built = await buildVariant(model, {
@@ -113,6 +114,7 @@ async function buildLightHead(
     inputShapes: { [inputName]: [1, 3, size.height, size.width] },
     distill: spec.distill && { ...spec.distill, dir: dataPath('coco'), family, size: size.side ?? size.height, threads },
   });
+  if (built.distill) note?.(distillOutcome(built.distill));
   return built.model;
 }
 
@@ -135,10 +137,19 @@ async function buildPruned(model: Model, spec: ChannelPruningSpec, family: Famil
 }
 
 /** The pruned model's whole network trained against the original on the refit's images (`prune --distill`). */
-async function distillPruned(original: Model, pruned: Model, spec: ChannelPruningSpec & { distill: DistillSettings }, family: FamilyName, native: { size: InputSize }, threads: number): Promise<Model> {
+async function distillPruned(
+  original: Model,
+  pruned: Model,
+  spec: ChannelPruningSpec & { distill: DistillSettings },
+  family: FamilyName,
+  native: { size: InputSize },
+  threads: number,
+  note?: (message: string) => void,
+): Promise<Model> {
   if (spec.fit === false) throw new Error('distillPruned: a norm-only model is not distilled (the study file check refuses it)');
   const { size } = native;
-  const { model } = await distillWhole(original, pruned, { ...spec.distill, dir: spec.fit, family, size: size.side ?? size.height, threads });
+  const { model, report } = await distillWhole(original, pruned, { ...spec.distill, dir: spec.fit, family, size: size.side ?? size.height, threads });
+  note?.(distillOutcome(report));
   return model;
 }
 
@@ -153,9 +164,9 @@ export function realStages(threads = 1): StudyStages {
     },
     profile,
     resize: (model, size) => withInputSize(model, size.height, size.width),
-    buildVariant: (model, spec: VariantSpec, family, native) =>
-      isChannelPruning(spec) ? buildPruned(model, spec, family, native, threads) : buildLightHead(model, spec, family, native, threads),
-    distillPruned: (original, pruned, spec, family, native) => distillPruned(original, pruned, spec, family, native, threads),
+    buildVariant: (model, spec: VariantSpec, family, native, note) =>
+      isChannelPruning(spec) ? buildPruned(model, spec, family, native, threads) : buildLightHead(model, spec, family, native, threads, note),
+    distillPruned: (original, pruned, spec, family, native, note) => distillPruned(original, pruned, spec, family, native, threads, note),
     detect,
     intervals,
     latency,

@@ -150,7 +150,7 @@ async function openPoint(plan: PointPlan, base: LoadedModel, native: InputSize, 
   const { cache, stages, evalSet, emit, timing } = ctx;
   if (plan.variant) emit({ kind: 'note', id: plan.id, message: `building ${plan.variantId}` });
   const buildStart = performance.now();
-  const run = await pointModel(plan, base, native, cache, stages);
+  const run = await pointModel(plan, base, native, cache, stages, (message) => emit({ kind: 'note', id: plan.id, message }));
   timing.buildModels += (performance.now() - buildStart) / 1000;
   if (plan.variant) {
     emit({ kind: 'note', id: plan.id, message: `${plan.variantId} ready in ${((performance.now() - buildStart) / 1000).toFixed(1)} s` });

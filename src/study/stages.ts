@@ -70,9 +70,9 @@ export interface StudyStages {
   /** The model with its static input rewritten to `size`. */
   resize(model: Model, size: InputSize): Model;
   /** The light-head variant, built at the model's native input (fitting runs at that size). */
-  buildVariant(model: Model, spec: VariantSpec, family: FamilyName, native: { inputName: string; size: InputSize }): Promise<Model>;
-  /** A pruned model's whole network trained against the original (`flopmap prune --distill`). */
-  distillPruned(original: Model, pruned: Model, spec: ChannelPruningSpec & { distill: DistillSettings }, family: FamilyName, native: { inputName: string; size: InputSize }): Promise<Model>;
+  buildVariant(model: Model, spec: VariantSpec, family: FamilyName, native: { inputName: string; size: InputSize }, note?: (message: string) => void): Promise<Model>;
+  /** A pruned model's whole network trained against the original (`flopmap prune --distill`); `note` gets its held-out loss. */
+  distillPruned(original: Model, pruned: Model, spec: ChannelPruningSpec & { distill: DistillSettings }, family: FamilyName, native: { inputName: string; size: InputSize }, note?: (message: string) => void): Promise<Model>;
   detect(options: DetectOptions): Promise<ShardRun>;
   /** The 12 COCO numbers of `detections` and their bootstrap intervals over the images; replicate b draws the same images for every point (same seed). */
   intervals(annotationsPath: string, detections: Detection[], options: { replicates: number; seed: number }): IntervalsRun;

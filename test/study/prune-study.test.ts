@@ -24,7 +24,8 @@ describe('study: channel pruning points', () => {
       },
       '/x/prune-study.json',
     );
-    const r = await runStudy(study, { outDir: out, stages: realStages(2) });
+    const notes: string[] = [];
+    const r = await runStudy(study, { outDir: out, stages: realStages(2), onEvent: (e) => { if (e.kind === 'note') notes.push(`${e.id}: ${e.message}`); } });
     expect(r.points.map((p) => [p.id, p.strategy, p.variant, p.error])).toEqual([
       ['nanodet-m@320', 'baseline', null, undefined],
       ['nanodet-m@256', 'input-scaling', null, undefined],
@@ -43,6 +44,10 @@ describe('study: channel pruning points', () => {
     const models = readdirSync(join(out, 'cache', 'models')).filter((f) => f.endsWith('.onnx'));
     expect(models).toHaveLength(3);
     expect(r.comparisons!.map((c) => c.point)).toEqual(['nanodet-m+prune-x0.9-uniform@320', 'nanodet-m+prune-x0.9-uniform-distilled@320']);
+    // The sweep says what distillation did (its held-out loss, start and best), on the distilled point only.
+    const said = notes.filter((n) => n.includes('distilled: held-out loss'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/^nanodet-m\+prune-x0\.9-uniform-distilled@320: distilled: held-out loss \d+\.\d{4} -> \d+\.\d{4} \((best epoch 1|no held-out gain, weights unchanged); 1 epochs, \d+ s\)$/);
     const files = await writeReport(out, r);
     const html = readFileSync(files.html, 'utf8');
     expect(html).toContain('nanodet-m · channel pruning, distilled');

@@ -39,6 +39,12 @@ export interface DistillReport extends TrainReport {
   headOutputs: string[];
 }
 
+/** One line on what training did, as a sweep shows it: best epoch 0 means the weights came back unchanged. */
+export function distillOutcome(r: DistillReport): string {
+  const change = r.bestEpoch === 0 ? 'no held-out gain, weights unchanged' : `best epoch ${r.bestEpoch}`;
+  return `distilled: held-out loss ${r.startLoss.toFixed(4)} -> ${r.bestLoss.toFixed(4)} (${change}; ${r.epochs.length} epochs, ${r.seconds.toFixed(0)} s)`;
+}
+
 export const DEFAULT_EPOCHS = 12;
 export const DEFAULT_SEED = 1;
 /**
