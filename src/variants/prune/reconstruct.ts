@@ -91,28 +91,15 @@ export async function reconstruct(original: Model, pruned: GraphEditor, targets:
       const conv = convs[x]!;
       const st = stats[x]!;
       symmetrize(st);
-      let weight: Float32Array;
-      let bias: Float32Array;
-      if (st.kind === 'centre') {
-        // A 1x1 conv of group 1: plain least squares on all its inputs and a constant.
-        const sol = solveSpd(st.xtx, st.xty, st.dim, st.cout, REFIT_RIDGE);
-        const per = st.dim - 1;
-        weight = new Float32Array(st.cout * per);
-        bias = new Float32Array(st.cout);
-        for (let o = 0; o < st.cout; o++) {
-          for (let f = 0; f < per; f++) weight[o * per + f] = sol[f * st.cout + o]!;
-          bias[o] = sol[per * st.cout + o]!;
-        }
-      } else {
-        // Full geometry (group 1): ridge least squares towards the current weights.
-        const t = refitFull(conv, st);
-        const per = st.dim - 1;
-        weight = new Float32Array(st.cout * per);
-        bias = new Float32Array(st.cout);
-        for (let o = 0; o < st.cout; o++) {
-          for (let f = 0; f < per; f++) weight[o * per + f] = t[f * st.cout + o]!;
-          bias[o] = t[per * st.cout + o]!;
-        }
+      // Rows = input features then the constant, columns = outputs: a 1x1 conv of group 1 is plain least squares
+      // on all its inputs; a conv of full geometry (group 1) ridge least squares towards its current weights.
+      const sol = st.kind === 'centre' ? solveSpd(st.xtx, st.xty, st.dim, st.cout, REFIT_RIDGE) : refitFull(conv, st);
+      const per = st.dim - 1;
+      const weight = new Float32Array(st.cout * per);
+      const bias = new Float32Array(st.cout);
+      for (let o = 0; o < st.cout; o++) {
+        for (let f = 0; f < per; f++) weight[o * per + f] = sol[f * st.cout + o]!;
+        bias[o] = sol[per * st.cout + o]!;
       }
       writeConvWeights(pruned, targets[k]!.node, conv.dims, weight, bias);
       pending.delete(k);
