@@ -6,7 +6,7 @@ import { encodeModel } from '../../src/onnx/model-io.ts';
 import { extractHead, type HeadSubgraph } from '../../src/variants/distill/head-subgraph.ts';
 import { positionWeights, teacherInput, type LossSpec } from '../../src/variants/distill/losses.ts';
 import { LOSS_OUTPUT, buildGraph, gradOutput } from '../../src/variants/distill/train-graph.ts';
-import { seededRandom } from '../../src/variants/distill/trainer.ts';
+import { mulberry32 } from '../../src/random.ts';
 import { TINY, randomValues, tinyHead, tinyLoss } from './distill-tiny-head.ts';
 import { expectFiniteDifferences } from './finite-differences.ts';
 
@@ -20,7 +20,7 @@ describe('distill: hand-written gradients', () => {
     const teacherSub = extractHead(tinyHead(1), ['feat'], ['out']);
     const student = extractHead(tinyHead(2), ['feat'], ['out']);
     const n = 2;
-    const random = seededRandom(3);
+    const random = mulberry32(3);
     const featDims = [n, TINY.channels, TINY.size, TINY.size];
     const feat = new ort.Tensor('float32', randomValues(featDims.reduce((a, b) => a * b, 1), 1, random), featDims);
     const paramFeeds = (sub: HeadSubgraph) => Object.fromEntries(sub.params.map((p) => [p.name, new ort.Tensor('float32', p.values, p.dims)]));

@@ -12,7 +12,7 @@ import type { HeadSubgraph } from '../../src/variants/distill/head-subgraph.ts';
 import { teacherInput, type LossSpec } from '../../src/variants/distill/losses.ts';
 import { resizeMatrix } from '../../src/variants/distill/resize-matrix.ts';
 import { LOSS_OUTPUT, buildGraph, gradOutput } from '../../src/variants/distill/train-graph.ts';
-import { seededRandom } from '../../src/variants/distill/trainer.ts';
+import { mulberry32 } from '../../src/random.ts';
 import { extractWhole } from '../../src/variants/distill/whole-subgraph.ts';
 import { randomValues } from './distill-tiny-head.ts';
 import { expectFiniteDifferences } from './finite-differences.ts';
@@ -25,7 +25,7 @@ function strAttr(name: string, value: string) {
 }
 
 function conv(name: string, x: string, y: string, k: number, stride: number, group: number, cin: number, cout: number): { node: INodeProto; weights: ITensorProto[] } {
-  const random = seededRandom(name.length * 7 + cout);
+  const random = mulberry32(name.length * 7 + cout);
   const pad = (k - 1) / 2;
   return {
     node: makeNode('Conv', name, [x, `${name}.w`, `${name}.b`], [y], [
@@ -145,7 +145,7 @@ describe('distill: gradients of the whole-network ops', () => {
     const n = 2;
     const teacher = extractWhole(model(c), ['out']);
     const student = extractWhole(model(c), ['out']);
-    const random = seededRandom(11);
+    const random = mulberry32(11);
     for (const p of student.params) p.values = p.values.map((v) => v + 0.2 * randomValues(1, 1, random)[0]!);
     const x = new ort.Tensor('float32', randomValues(n * C * c.size * c.size, 1, random), [n, C, c.size, c.size]);
     const params = (sub: HeadSubgraph) => Object.fromEntries(sub.params.map((p) => [p.name, new ort.Tensor('float32', p.values, p.dims)]));
@@ -173,7 +173,7 @@ describe('distill: gradients of the whole-network ops', () => {
     ['nearest', 'asymmetric', 3, 6],
     ['nearest', 'half_pixel', 4, 9],
   ] as const)('Resize %s %s %i -> %i as matrices equals onnxruntime', async (mode, transform, size, out) => {
-    const random = seededRandom(5);
+    const random = mulberry32(5);
     const x = randomValues(2 * size * size, 1, random);
     const sizes = int64Tensor('sizes', [4], [1, 2, out, out]);
     const graph = onnx.GraphProto.create({

@@ -4,7 +4,7 @@
 import { makeNode, intAttr, intsAttr } from '../../src/onnx/graph-edit.ts';
 import { DataType, onnx, type Model } from '../../src/onnx/proto.ts';
 import { float32Tensor } from '../../src/onnx/tensor.ts';
-import { seededRandom } from '../../src/variants/distill/trainer.ts';
+import { mulberry32 } from '../../src/random.ts';
 import type { LossSpec } from '../../src/variants/distill/losses.ts';
 
 export const TINY = { channels: 4, size: 6, classes: 2, bins: 3 };
@@ -20,8 +20,8 @@ export function randomValues(count: number, scale: number, random: () => number)
 /** The head with weights from `seed`; `noise` > 0 perturbs them (relative, seeded by `noiseSeed`): a student
  *  that starts near the teacher, as a fitted light head does. */
 export function tinyHead(seed: number, noise = 0, noiseSeed = 0): Model {
-  const random = seededRandom(seed);
-  const jitter = seededRandom(noiseSeed);
+  const random = mulberry32(seed);
+  const jitter = mulberry32(noiseSeed);
   const c = TINY.channels;
   const out = TINY.classes + 4 * TINY.bins + 4;
   const init = (name: string, dims: number[], scale: number) => {

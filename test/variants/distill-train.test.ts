@@ -11,7 +11,8 @@ import { cloneModel } from '../../src/onnx/model-io.ts';
 import { extractHead, writeHeadParams, type HeadSubgraph } from '../../src/variants/distill/head-subgraph.ts';
 import { positionWeights } from '../../src/variants/distill/losses.ts';
 import { buildGraph } from '../../src/variants/distill/train-graph.ts';
-import { seededRandom, trainHead, type DistillData } from '../../src/variants/distill/trainer.ts';
+import { trainHead, type DistillData } from '../../src/variants/distill/trainer.ts';
+import { mulberry32 } from '../../src/random.ts';
 import type { Model } from '../../src/onnx/proto.ts';
 import { TINY, randomValues, tinyHead, tinyLoss } from './distill-tiny-head.ts';
 
@@ -27,7 +28,7 @@ async function runModel(model: Model, feat: Float32Array, n: number): Promise<Re
 
 /** 48 samples from 16 "images": features random, teacher outputs from the teacher head. */
 async function syntheticData(teacher: Model): Promise<DistillData> {
-  const random = seededRandom(11);
+  const random = mulberry32(11);
   const count = 48;
   const size = featDims.reduce((a, b) => a * b, 1);
   const feats = randomValues(count * size, 1, random);
@@ -66,7 +67,7 @@ describe('distill: training a tiny head against a known teacher', () => {
     const editor = new GraphEditor(cloneModel(student));
     writeHeadParams(editor, a.sub.params);
     const written = editor.finish();
-    const feat = randomValues(3 * featDims.reduce((x, y) => x * y, 1), 1, seededRandom(99));
+    const feat = randomValues(3 * featDims.reduce((x, y) => x * y, 1), 1, mulberry32(99));
     const got = await runModel(written, feat, 3);
     const s = await ort.InferenceSession.create(encodeModel(buildGraph(a.sub, undefined, 'forward')), { intraOpNumThreads: 1 });
     const feeds = Object.fromEntries(a.sub.params.map((p) => [p.name, new ort.Tensor('float32', p.values, p.dims)]));

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConvLayer } from '../../src/variants/conv-spec.ts';
 import { accumulate, emptyStats, gatherOutputs } from '../../src/variants/fit-stats.ts';
-import { seededRandom } from '../../src/variants/distill/trainer.ts';
+import { mulberry32 } from '../../src/random.ts';
 
 const conv: ConvLayer = {
   weight: new Float32Array(3 * 2 * 9),
@@ -17,7 +17,7 @@ const conv: ConvLayer = {
 
 describe('weighted fit statistics', () => {
   it('weight 3 on a position equals that position three times; weight 1 equals no weights', () => {
-    const random = seededRandom(5);
+    const random = mulberry32(5);
     const x = { data: Float32Array.from({ length: 2 * 5 * 5 }, () => random() - 0.5), dims: [1, 2, 5, 5] };
     const y = { data: Float32Array.from({ length: 3 * 5 * 5 }, () => random() - 0.5), dims: [1, 3, 5, 5] };
     const positions = Int32Array.of(0, 7, 12, 24);

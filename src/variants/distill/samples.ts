@@ -10,7 +10,8 @@ import { getFamily, type FamilyName } from '../../detection/families/index.ts';
 import { prepareImage, type PreparedInput } from '../../detection/image.ts';
 import { GraphEditor } from '../../onnx/graph-edit.ts';
 import { cloneModel, encodeModel } from '../../onnx/model-io.ts';
-import { seededRandom, type DistillData } from './trainer.ts';
+import { mulberry32 } from '../../random.ts';
+import type { DistillData } from './trainer.ts';
 import { familyLoss, positionWeights, type LossSpec } from './losses.ts';
 
 /** The ways each image is shown to the teacher and the student. */
@@ -75,7 +76,7 @@ export async function buildSamples(original: Model, inputs: string[], outputs: s
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
   });
-  const random = seededRandom(options.seed ^ 0x5eed);
+  const random = mulberry32(options.seed ^ 0x5eed);
   const chosen = files.slice(0, options.images ?? files.length);
   const data: DistillData = { featureDims: [], teacherDims: [], weightDims: [], samples: [] };
   let loss: LossSpec | undefined;

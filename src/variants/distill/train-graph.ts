@@ -7,10 +7,9 @@
 // residuals). The graph is opset 16 (ScatterElements' reduction, for MaxPool); nodes copied from older models
 // are rewritten where an attribute became an input (Split, Squeeze, Unsqueeze, ReduceSum at opset 13).
 import { InputError } from '../../errors.ts';
-import { attrFloat, attrInts, hasAttr } from '../../onnx/attributes.ts';
+import { attrFloat, attrInts, attrTensor, hasAttr } from '../../onnx/attributes.ts';
 import { DataType, onnx, type INodeProto, type Model } from '../../onnx/proto.ts';
 import { tensorToNumbers } from '../../onnx/tensor.ts';
-import { attrTensor } from '../../onnx/attributes.ts';
 import { GraphBuilder } from './graph-builder.ts';
 import {
   concatBackward, convBackward, maxPoolBackward, reshapeBackward, resizeBackward, sliceBackward, splitBackward, transposeBackward,

@@ -4,6 +4,7 @@
 // without gain. onnxruntime runs the training graph (loss and gradients); the update is plain JS.
 import ort from 'onnxruntime-node';
 import { encodeModel } from '../../onnx/model-io.ts';
+import { mulberry32 } from '../../random.ts';
 import type { HeadSubgraph } from './head-subgraph.ts';
 import { teacherInput, type LossSpec } from './losses.ts';
 import { LOSS_OUTPUT, buildGraph, gradOutput } from './train-graph.ts';
@@ -58,18 +59,6 @@ export interface TrainReport {
   seconds: number;
   trainSamples: number;
   heldOutSamples: number;
-}
-
-/** A seeded uniform generator in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function shuffle<T>(items: T[], random: () => number): T[] {
@@ -135,7 +124,7 @@ export async function trainHead(sub: HeadSubgraph, loss: LossSpec, data: Distill
   const lr = options.learningRate ?? 1e-3;
   const patience = options.patience ?? 4;
   const threads = options.threads ?? 1;
-  const random = seededRandom(options.seed);
+  const random = mulberry32(options.seed);
   const { train, heldOut } = splitImages(data.samples, options.heldOut ?? 0.1, random);
   const check = heldOut.length > 0 ? heldOut : train;
   const trainSession = await session(sub, loss, 'train', threads);
